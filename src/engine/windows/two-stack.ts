@@ -1,0 +1,56 @@
+/**
+ * FIFO aggregation over a sequence of panes (the "two-stacks" sliding-window aggregate): push at the back, pop at
+ * the front, query the merge of everything inside, each in amortised O(1) merges whatever the window length.
+ * Works for non-invertible aggregates (min, max, first, last, distinct) too.
+ */
+import type { Acc, AggregateSet } from '../aggregates/accumulator';
+
+interface FrontEntry { start: number; agg: Acc }
+
+export class TwoStackAggregate {
+  /** Oldest last; each entry's `agg` covers itself and every newer front entry. */
+  private front: FrontEntry[] = [];
+  private back: { start: number; acc: Acc }[] = [];
+  private backAgg: Acc;
+
+  constructor(private readonly set: AggregateSet) {
+    this.backAgg = set.create();
+  }
+
+  push(start: number, acc: Acc): void {
+    this.back.push({ start, acc });
+    this.set.merge(this.backAgg, acc);
+  }
+
+  /** Start of the oldest pane held, or Infinity when empty. */
+  oldest(): number {
+    const f = this.front;
+    if (f.length > 0) return f[f.length - 1].start;
+    return this.back.length > 0 ? this.back[0].start : Infinity;
+  }
+
+  pop(): void {
+    if (this.front.length === 0) this.flip();
+    this.front.pop();
+  }
+
+  /** Merge of every pane held, into `into` (reset by the caller). */
+  query(into: Acc): Acc {
+    const f = this.front;
+    if (f.length > 0) this.set.merge(into, f[f.length - 1].agg);
+    this.set.merge(into, this.backAgg);
+    return into;
+  }
+
+  private flip(): void {
+    const b = this.back;
+    for (let i = b.length - 1; i >= 0; i--) {
+      const agg = this.set.clone(b[i].acc);
+      const f = this.front;
+      if (f.length > 0) this.set.merge(agg, f[f.length - 1].agg);
+      f.push({ start: b[i].start, agg });
+    }
+    this.back = [];
+    this.backAgg = this.set.create();
+  }
+}

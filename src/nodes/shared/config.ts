@@ -1,0 +1,99 @@
+/**
+ * The configuration each node's editor saves (its `defaults`), shared by the runtime adapters, the editor
+ * files in nodes/*.html and the tests. Durations are a number plus a unit, as in Node-RED's delay/trigger
+ * nodes; property fields are TypedInputs (`msg` path or `jsonata` expression).
+ */
+import type { NodeDef } from 'node-red';
+import type { AggregateName } from '../../engine/types';
+
+export type TimeUnit = 'ms' | 's' | 'min' | 'h' | 'd';
+export type PropertyType = 'msg' | 'jsonata';
+
+/** A TypedInput that reads a value from the incoming message. */
+export interface PropertyField { value: string; type: PropertyType }
+
+/** Fields every record-reading node shares: where the value, key and event time come from. */
+export interface RecordFields {
+  /** Value read for the aggregates. Default `payload` (msg). */
+  valueProp: string; valuePropType: PropertyType;
+  /** Key. Default `key` (msg); an empty msg.key falls back to msg.topic. */
+  keyProp: string; keyPropType: PropertyType;
+  aggregates: AggregateName[];
+}
+
+export interface WindowNodeConfig extends NodeDef, RecordFields {
+  /** `event` (default) or `processing`. */
+  timeMode: 'event' | 'processing';
+  /** Event time. Default `timestamp` (msg). */
+  timeProp: string; timePropType: PropertyType;
+  /** Unit of numeric timestamps: s | ms (default) | us | ns. */
+  timestampUnit: 's' | 'ms' | 'us' | 'ns';
+  /** `error` (default) or `processingTime`: what to do when a record has no usable timestamp. */
+  onMissingTimestamp: 'error' | 'processingTime';
+  /** Tumbling and sliding: size. Sliding: slide. Tumbling and sliding: offset. Session: gap. */
+  size?: number; sizeUnits?: TimeUnit;
+  slide?: number; slideUnits?: TimeUnit;
+  offset?: number; offsetUnits?: TimeUnit;
+  gap?: number; gapUnits?: TimeUnit;
+  /** B: bounded out-of-orderness of the watermark. */
+  maxOutOfOrderness: number; maxOutOfOrdernessUnits: TimeUnit;
+  /** Sources idle this long are left out of the watermark; 0 = off. */
+  idleTimeout: number; idleTimeoutUnits: TimeUnit;
+  /** L: allowed lateness. */
+  allowedLateness: number; allowedLatenessUnits: TimeUnit;
+  /** `port`: late records to output 2 (outputs = 2); `drop`: counted only (outputs = 1). */
+  lateOutput: 'port' | 'drop';
+  /** `close` (default) or `update`. */
+  emit: 'close' | 'update';
+  retractions: boolean;
+  /** On node removal: fire all open windows (default true) or discard them. */
+  drainOnRemove: boolean;
+}
+
+export interface AggregateNodeConfig extends NodeDef, RecordFields {
+  /** `update`: a result on every record; `interval`: every `interval` for the keys that changed. */
+  emit: 'update' | 'interval';
+  interval: number; intervalUnits: TimeUnit;
+  /** With `interval`: clear each key's aggregates after it was emitted (per-interval statistics). */
+  resetAfterEmit: boolean;
+  /** A key that received nothing for this long is forgotten; 0 = never. */
+  ttl: number; ttlUnits: TimeUnit;
+}
+
+export type FilterOperator =
+  | 'eq' | 'neq' | 'lt' | 'lte' | 'gt' | 'gte' | 'btwn' | 'cont' | 'regex'
+  | 'true' | 'false' | 'null' | 'nnull' | 'istype';
+
+/** One rule: `property op value [value2]`, as in the switch node. */
+export interface FilterRuleConfig {
+  /** Property path on msg, e.g. `payload.temperature`. */
+  property: string;
+  op: FilterOperator;
+  /** Operand; for `istype` one of string|number|boolean|object|array|null|undefined. */
+  value?: string;
+  /** `num` | `str` | `bool` | `msg`: how `value` is read (TypedInput type). */
+  valueType?: 'num' | 'str' | 'bool' | 'msg';
+  /** Upper bound of `btwn` (inclusive on both ends). */
+  value2?: string;
+  value2Type?: 'num' | 'str' | 'msg';
+  /** `regex` only. */
+  ignoreCase?: boolean;
+}
+
+export interface FilterNodeConfig extends NodeDef {
+  mode: 'rules' | 'jsonata';
+  rules: FilterRuleConfig[];
+  /** `all` (AND) or `any` (OR). */
+  combine: 'all' | 'any';
+  expression: string;
+  /** Send rejected messages to output 2 (outputs = 2). */
+  rejectOutput: boolean;
+}
+
+export interface MapNodeConfig extends NodeDef {
+  /** msg property to set; default `payload`. */
+  property: string;
+  expression: string;
+  /** An array result becomes one message per element. */
+  flatMap: boolean;
+}
