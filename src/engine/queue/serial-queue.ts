@@ -7,6 +7,7 @@ export class SerialQueue<T> {
   private head = 0;
   private count = 0;
   private running = false;
+  private idleWaiters: (() => void)[] = [];
 
   constructor(private readonly run: (item: T) => Promise<void>) {}
 
@@ -19,6 +20,12 @@ export class SerialQueue<T> {
     if (!this.running) void this.drain();
   }
 
+  /** Resolves once every queued job has run. */
+  drained(): Promise<void> {
+    if (!this.running && this.count === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
   private async drain(): Promise<void> {
     this.running = true;
     while (this.count > 0) {
@@ -29,6 +36,9 @@ export class SerialQueue<T> {
       try { await this.run(item); } catch { /* `run` reports its own errors */ }
     }
     this.running = false;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
   }
 
   private grow(): void {

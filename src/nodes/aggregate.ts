@@ -1,0 +1,96 @@
+/** streamkit-aggregate: keyed running aggregates without windows. */
+import type { Node, NodeAPI } from 'node-red';
+import { EngineError, KeyedAggregator, registry, toMillis } from '../engine';
+import type { AggregateNodeConfig } from './shared/config';
+import { describeError, refuseConfig, translator } from './shared/i18n';
+import { compileKey, compileProperty, recordsOf, type Msg } from './shared/properties';
+import { StatusReporter } from './shared/status';
+import { onInput, type Send } from './shared/input';
+import { isEos } from './shared/messages';
+
+
+export = function (RED: NodeAPI) {
+  function AggregateNode(this: Node, config: AggregateNodeConfig) {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    const t = translator(RED, 'aggregate');
+    let out: Msg[] = [];
+    const collect = (r: { key: string; aggregates: unknown }) => {
+      out.push({ payload: r.aggregates, key: r.key, topic: r.key, timestamp: Date.now() } as Msg);
+    };
+    let agg: KeyedAggregator;
+    let value: ReturnType<typeof compileProperty>;
+    let key: ReturnType<typeof compileKey>;
+    let intervalMs = 0;
+    try {
+      const ttlMs = config.ttl ? toMillis(config.ttl, config.ttlUnits) : 0;
+      if (config.emit === 'interval') {
+        intervalMs = toMillis(config.interval, config.intervalUnits);
+        if (!(intervalMs > 0)) throw new Error(`interval must be a positive duration, got ${String(config.interval)}`);
+      }
+      agg = new KeyedAggregator({ aggregates: config.aggregates, emit: config.emit, resetAfterEmit: config.resetAfterEmit, ttlMs }, collect);
+      value = compileProperty(RED, node, config.valueProp || 'payload', config.valuePropType);
+      key = compileKey(RED, node, config.keyProp, config.keyPropType);
+    } catch (err) {
+      refuseConfig(node, t, err);
+      return;
+    }
+    const handoverKey = JSON.stringify([config.aggregates, config.valueProp, config.valuePropType, config.keyProp, config.keyPropType]);
+    const parked = registry.take(node.id, handoverKey);
+    if (parked !== undefined) agg.restore(parked);
+
+    const status = new StatusReporter(node, t, () => [t('status.keys', { count: agg.size })]);
+    status.refresh();
+    const flushOut = (send: Send) => {
+      if (out.length === 0) return;
+      const msgs = out;
+      out = [];
+      send([msgs]);
+    };
+    const timers: ReturnType<typeof setInterval>[] = [];
+    if (intervalMs > 0) timers.push(setInterval(() => { agg.flush(); flushOut((m) => node.send(m as never)); }, intervalMs));
+    if (config.ttl) {
+      const ttlMs = toMillis(config.ttl, config.ttlUnits);
+      timers.push(setInterval(() => agg.expire(), Math.min(60000, Math.max(100, Math.floor(ttlMs / 2)))));
+    }
+
+    const apply = (rec: Msg, v: unknown, k: unknown) => {
+      try {
+        if (k === undefined || k === null || k === '') throw new EngineError('missing-key', t('errors.missing-key'));
+        agg.add(String(k), v);
+        status.rate.mark();
+      } catch (err) {
+        if (!(err instanceof EngineError)) throw err;
+        status.error();
+        node.error(describeError(t, err), rec);
+      }
+    };
+
+    const drained = onInput(node, !!(value.get && key.get), async (msg, send, done) => {
+      if (msg.reset) {
+        const k = key.get ? key.get(msg) : await key.read(msg);
+        agg.reset(k === undefined || k === null || k === '' ? undefined : String(k));
+      } else if (isEos(msg)) {
+        agg.flush();
+        out.push(msg);
+      } else {
+        for (const rec of recordsOf(msg) ?? [msg]) {
+          if (value.get && key.get) apply(rec, value.get(rec), key.get(rec));
+          else apply(rec, await value.read(rec), await key.read(rec));
+        }
+      }
+      flushOut(send);
+      done();
+    });
+    node.on('close', (removed: boolean, done: () => void) => {
+      for (const tm of timers) clearInterval(tm);
+      status.close();
+      void drained().then(() => {
+        if (!removed) registry.park(node.id, handoverKey, agg.snapshot());
+        else if (intervalMs > 0) { agg.flush(); flushOut((m) => node.send(m as never)); }
+        done();
+      });
+    });
+  }
+  RED.nodes.registerType('streamkit-aggregate', AggregateNode as never);
+};

@@ -1,0 +1,77 @@
+/** streamkit-filter: keeps messages that match compiled rules or a JSONata expression; optional reject port. */
+import type { Node, NodeAPI } from 'node-red';
+import { compileRules, type Operand, type Rule } from '../engine';
+import type { FilterNodeConfig, FilterRuleConfig } from './shared/config';
+import { refuseConfig, translator } from './shared/i18n';
+import { onInput } from './shared/input';
+import type { Msg } from './shared/properties';
+import { StatusReporter } from './shared/status';
+
+export = function (RED: NodeAPI) {
+  function FilterNode(this: Node, config: FilterNodeConfig) {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    const t = translator(RED, 'filter');
+    let test: ((msg: Msg) => boolean) | null = null;
+    let expr: ReturnType<NodeAPI['util']['prepareJSONataExpression']> | null = null;
+    try {
+      if (config.mode === 'jsonata') expr = RED.util.prepareJSONataExpression(config.expression, node);
+      else test = compileRules((config.rules ?? []).map(toRule), config.combine === 'any' ? 'any' : 'all');
+    } catch (err) {
+      refuseConfig(node, t, err);
+      return;
+    }
+    const rejectPort = config.rejectOutput === true;
+    let passed = 0;
+    let rejected = 0;
+    const status = new StatusReporter(node, t, () => [t('status.passed', { passed, rejected })]);
+    status.refresh();
+
+    const route = (msg: Msg, keep: boolean, send: (m: (Msg | null)[] | Msg) => void) => {
+      status.rate.mark();
+      if (keep) { passed++; send(rejectPort ? [msg, null] : msg); }
+      else { rejected++; if (rejectPort) send([null, msg]); }
+    };
+
+    const drained = onInput(node, test !== null, async (msg, send, done) => {
+      if (test) { route(msg, test(msg), send); done(); return; }
+      let result: unknown;
+      try {
+        result = await new Promise((resolve, reject) => RED.util.evaluateJSONataExpression(
+          expr!, msg, (err: unknown, r: unknown) => (err ? reject(err) : resolve(r))));
+      } catch (err) {
+        status.error();
+        done(new Error(t('errors.bad-expression', { detail: (err as Error).message ?? String(err) })));
+        return;
+      }
+      route(msg, result === true, send);
+      done();
+    });
+    node.on('close', (done: () => void) => { status.close(); void drained().then(() => done()); });
+  }
+  RED.nodes.registerType('streamkit-filter', FilterNode as never);
+};
+
+/** Editor rule → engine rule: operands typed as the TypedInput says (num, str, bool, or another msg property). */
+function toRule(r: FilterRuleConfig): Rule {
+  const operand = (v: string | undefined, type: string | undefined): Operand | undefined => {
+    if (v === undefined) return undefined;
+    switch (type) {
+      case 'msg': return { path: v };
+      case 'num': {
+        const n = Number(v);
+        if (v.trim() === '' || Number.isNaN(n)) throw new Error(`"${v}" is not a number (rule on ${r.property})`);
+        return { literal: n };
+      }
+      case 'bool': return { literal: v === 'true' };
+      default: return { literal: v };
+    }
+  };
+  return {
+    property: r.property,
+    op: r.op,
+    value: operand(r.value, r.op === 'regex' || r.op === 'istype' ? 'str' : r.valueType),
+    value2: operand(r.value2, r.value2Type),
+    ignoreCase: r.ignoreCase === true,
+  };
+}

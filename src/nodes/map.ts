@@ -1,0 +1,58 @@
+/** streamkit-map: sets a property to a JSONata result; flat-map turns an array result into one message per element. */
+import type { Node, NodeAPI } from 'node-red';
+import { parsePath } from '../engine';
+import type { MapNodeConfig } from './shared/config';
+import { refuseConfig, translator } from './shared/i18n';
+import { onInput } from './shared/input';
+import type { Msg } from './shared/properties';
+import { StatusReporter } from './shared/status';
+
+export = function (RED: NodeAPI) {
+  function MapNode(this: Node, config: MapNodeConfig) {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    const t = translator(RED, 'map');
+    const property = config.property || 'payload';
+    let expr: ReturnType<NodeAPI['util']['prepareJSONataExpression']>;
+    try {
+      parsePath(property);
+      expr = RED.util.prepareJSONataExpression(config.expression, node);
+    } catch (err) {
+      refuseConfig(node, t, err);
+      return;
+    }
+    let emitted = 0;
+    const status = new StatusReporter(node, t, () => [t('status.out', { count: emitted })]);
+    status.refresh();
+
+    const drained = onInput(node, false, async (msg, send, done) => {
+      let result: unknown;
+      try {
+        result = await new Promise((resolve, reject) => RED.util.evaluateJSONataExpression(
+          expr, msg, (err: unknown, r: unknown) => (err ? reject(err) : resolve(r))));
+      } catch (err) {
+        status.error();
+        done(new Error(t('errors.bad-expression', { detail: (err as Error).message ?? String(err) })));
+        return;
+      }
+      status.rate.mark();
+      if (config.flatMap && Array.isArray(result)) {
+        // One message per element; each is a copy so downstream changes do not leak between them.
+        const out = result.map((el, i) => {
+          const m = (i === result.length - 1 ? msg : RED.util.cloneMessage(msg)) as Msg;
+          RED.util.setMessageProperty(m, property, el, true);
+          return m;
+        });
+        emitted += out.length;
+        if (out.length > 0) send([out]);
+      } else {
+        RED.util.setMessageProperty(msg, property, result, true);
+        emitted++;
+        send(msg);
+      }
+      done();
+    });
+    node.on('close', (done: () => void) => { status.close(); void drained().then(() => done()); });
+  }
+  RED.nodes.registerType('streamkit-map', MapNode as never);
+};
