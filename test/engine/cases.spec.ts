@@ -527,6 +527,48 @@ const ORDERING: Case[] = [
   },
 ];
 
+const MULTI: Case[] = [
+  {
+    name: 'one watermark jump fires several windows of one key, each with its own records',
+    options: { window: { type: 'tumbling', size: 10 }, maxOutOfOrderness: 100 },
+    steps: [
+      ['k@5=1', -96],
+      ['k@6=2', -95],
+      ['k@25=3', -76],
+      ['k@30=4', -71],
+      ['k@140=9', 39,
+        'RESULT k [0,10) ON_TIME pane=0 {count 2, sum 3, min 1, max 2, avg 1.5}',
+        'RESULT k [20,30) ON_TIME pane=0 {count 1, sum 3, min 3, max 3, avg 3}',
+        'RESULT k [30,40) ON_TIME pane=0 {count 1, sum 4, min 4, max 4, avg 4}'],
+      ['EOS', INF, 'RESULT k [140,150) ON_TIME pane=0 {count 1, sum 9, min 9, max 9, avg 9}', 'EOS'],
+    ],
+  },
+  {
+    name: 'an out-of-order record ahead of W lands in its own earlier window',
+    options: { window: { type: 'tumbling', size: 10 }, maxOutOfOrderness: 5 },
+    steps: [
+      ['k@10=1', 4],
+      ['k@8=2', 4],
+      ['EOS', INF,
+        'RESULT k [0,10) ON_TIME pane=0 {count 1, sum 2, min 2, max 2, avg 2}',
+        'RESULT k [10,20) ON_TIME pane=0 {count 1, sum 1, min 1, max 1, avg 1}',
+        'EOS'],
+    ],
+  },
+  {
+    name: 'a single sliding record (size 10, slide 4) at ts 13 is in [4,14), [8,18) and [12,22)',
+    options: { window: { type: 'sliding', size: 10, slide: 4 } },
+    steps: [
+      ['k@13=3', 12],
+      ['EOS', INF,
+        'RESULT k [4,14) ON_TIME pane=0 {count 1, sum 3, min 3, max 3, avg 3}',
+        'RESULT k [8,18) ON_TIME pane=0 {count 1, sum 3, min 3, max 3, avg 3}',
+        'RESULT k [12,22) ON_TIME pane=0 {count 1, sum 3, min 3, max 3, avg 3}',
+        'EOS'],
+    ],
+  },
+];
+
 const EOS_CASES: Case[] = [
   {
     name: 'sends records after EOS to the late output with reason after-eos',
@@ -613,6 +655,9 @@ describe('engine: retractions', () => {
 describe('engine: emission order and watermark', () => {
   for (const c of ORDERING) it(c.name, () => { runCase(c); });
 });
+describe('engine: several windows at once', () => {
+  for (const c of MULTI) it(c.name, () => { runCase(c); });
+});
 describe('engine: end of stream', () => {
   for (const c of EOS_CASES) it(c.name, () => { runCase(c); });
 });
@@ -623,7 +668,7 @@ describe('engine: time', () => {
     runCase({ ...IDLENESS, options: { ...IDLENESS.options, now: () => clock.t } }, clock);
   });
 
-  it('processing-time mode stamps records with the injected clock and fires windows on tick() at end − 1', () => {
+  it('processing-time mode stamps records with the injected clock and fires a window on tick() once the clock has passed end − 1', () => {
     const clock = { t: 0 };
     const outs: WindowOutput[] = [];
     const op = new WindowOperator({ window: { type: 'tumbling', size: 10 }, timeMode: 'processing', now: () => clock.t },
@@ -634,8 +679,13 @@ describe('engine: time', () => {
     clock.t = 8; op.process('k', 0, 2);
     op.tick();
     assert.deepEqual(lines(), []);
+    // At now = end − 1 the window is still open (nothing can be late in processing time, SPEC §1.1):
+    // a record arriving in that millisecond is still counted.
     clock.t = 9; op.tick();
-    assert.deepEqual(lines(), ['RESULT k [0,10) ON_TIME pane=0 {count 2, sum 3, min 1, max 2, avg 1.5}']);
+    assert.deepEqual(lines(), []);
+    op.process('k', 0, 3);
+    clock.t = 10; op.tick();
+    assert.deepEqual(lines(), ['RESULT k [0,10) ON_TIME pane=0 {count 3, sum 6, min 1, max 3, avg 2}']);
     clock.t = 12; op.process('k', 0, 4);
     op.tick();
     assert.deepEqual(lines(), []);
@@ -687,7 +737,7 @@ function replay(c: Case, cut?: number): string[] {
 }
 
 describe('engine: snapshot and restore', () => {
-  const cases = [...PUBLISHED, ...SLIDING, ...SESSIONS, ...EMIT, ...RETRACTIONS, ...ORDERING, ...EOS_CASES];
+  const cases = [...PUBLISHED, ...SLIDING, ...SESSIONS, ...EMIT, ...RETRACTIONS, ...ORDERING, ...MULTI, ...EOS_CASES];
   for (const c of cases) {
     it(`resumes mid-stream exactly (JSON round trip at every step): ${c.name}`, () => {
       const straight = replay(c);
