@@ -151,10 +151,17 @@ export class AggregateSet {
   }
 }
 
-/** Distinct values are compared by type and content: 5 and "5" differ, {a:1} equals {a:1}. */
+/** Distinct values are compared by type and content: 5 and "5" differ, {a:1,b:2} equals {b:2,a:1}. */
 export function canonicalKey(v: unknown): string {
   if (v === null || typeof v !== 'object') return `${typeof v}:${String(v)}`;
-  return `object:${JSON.stringify(v)}`;
+  return `object:${stableJson(v)}`;
+}
+
+function stableJson(v: unknown): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
+  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
+  const o = v as Record<string, unknown>;
+  return `{${Object.keys(o).sort().map((k) => `${JSON.stringify(k)}:${stableJson(o[k])}`).join(',')}}`;
 }
 
 function describe(v: unknown): string {

@@ -117,7 +117,7 @@ export class AlignedWindows implements WindowAlgorithm {
       while ((ks = cleanups.peek()) !== undefined && ks.cleanupAt <= W) {
         cleanups.pop();
         ks.cleanupAt = Infinity;
-        this.cleanup(ks);
+        this.cleanup(ks, W);
       }
     }
   }
@@ -128,7 +128,9 @@ export class AlignedWindows implements WindowAlgorithm {
     this.ctx.emitResult(ks.key, this.bounds(start), 'ON_TIME', acc, this.history(ks, start));
     ks.fireEnd = this.nextWindowEnd(ks, end);
     if (ks.fireEnd !== Infinity) this.enqueue(ks, ks.fireEnd);
-    if (!this.cleanups) this.cleanup(ks);
+    // Without lateness, a pane is released as soon as its last window fired. Not by W: a watermark jump fires
+    // several windows of this key in turn, and the later ones still need their panes.
+    if (!this.cleanups) this.cleanup(ks, end - 1);
   }
 
   /** Smallest window end > `after` whose window holds a live pane (Infinity if none). */
@@ -142,10 +144,9 @@ export class AlignedWindows implements WindowAlgorithm {
     return Infinity;
   }
 
-  /** Releases panes (and window histories) whose last window is past W + L (SPEC §3.3 pane retention). */
-  private cleanup(ks: KeyState): void {
+  /** Releases panes (and window histories) whose last window is past `W` + L (SPEC §3.3 pane retention). */
+  private cleanup(ks: KeyState, W: number): void {
     const { size, slide, ctx } = this;
-    const W = ctx.watermark;
     const panes = ks.panes;
     let n = 0;
     while (n < panes.length) {
