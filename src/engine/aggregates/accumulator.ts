@@ -34,6 +34,8 @@ export class Acc {
 export class AggregateSet {
   readonly names: readonly AggregateName[];
   readonly numeric: boolean;
+  /** Welford moments are only kept when a variance or stddev is asked for. */
+  readonly moments: boolean;
   readonly firstLast: boolean;
   readonly distinct: boolean;
 
@@ -46,6 +48,7 @@ export class AggregateSet {
     }
     this.names = [...new Set(names as AggregateName[])];
     this.numeric = this.names.some((n) => !NON_NUMERIC.has(n));
+    this.moments = this.names.some((n) => n.startsWith('var') || n.startsWith('stddev'));
     this.firstLast = this.names.includes('first') || this.names.includes('last');
     this.distinct = this.names.includes('distinct');
   }
@@ -71,9 +74,11 @@ export class AggregateSet {
       a.sum += x;
       if (x < a.min) a.min = x;
       if (x > a.max) a.max = x;
-      const d = x - a.mean;
-      a.mean += d / a.n;
-      a.m2 += d * (x - a.mean);
+      if (this.moments) {
+        const d = x - a.mean;
+        a.mean += d / a.n;
+        a.m2 += d * (x - a.mean);
+      }
     }
     if (this.firstLast) {
       if (ts < a.firstTs || (ts === a.firstTs && seq < a.firstSeq)) { a.first = value; a.firstTs = ts; a.firstSeq = seq; }
@@ -86,10 +91,12 @@ export class AggregateSet {
   merge(a: Acc, b: Acc): void {
     if (b.n === 0) return;
     if (this.numeric) {
-      const n = a.n + b.n;
-      const d = b.mean - a.mean;
-      a.mean += (d * b.n) / n;
-      a.m2 += b.m2 + (d * d * a.n * b.n) / n;
+      if (this.moments) {
+        const n = a.n + b.n;
+        const d = b.mean - a.mean;
+        a.mean += (d * b.n) / n;
+        a.m2 += b.m2 + (d * d * a.n * b.n) / n;
+      }
       a.sum += b.sum;
       if (b.min < a.min) a.min = b.min;
       if (b.max > a.max) a.max = b.max;
@@ -104,6 +111,15 @@ export class AggregateSet {
       }
     }
     if (a.distinct && b.distinct) for (const v of b.distinct) a.distinct.add(v);
+  }
+
+  /** Empties `a` for reuse. */
+  reset(a: Acc): Acc {
+    a.n = 0; a.sum = 0; a.min = Infinity; a.max = -Infinity; a.mean = 0; a.m2 = 0;
+    a.first = undefined; a.firstTs = Infinity; a.firstSeq = Infinity;
+    a.last = undefined; a.lastTs = -Infinity; a.lastSeq = -Infinity;
+    if (a.distinct) a.distinct.clear();
+    return a;
   }
 
   clone(a: Acc): Acc {

@@ -45,6 +45,8 @@ export class AlignedWindows implements WindowAlgorithm {
   /** With lateness or emit-on-update, state outlives the ON_TIME firing and needs its own cleanup timers. */
   private readonly cleanups: Heap<KeyState> | null;
   private panesOpen = 0;
+  /** Reused for window values that are turned into a result at once. */
+  private readonly scratch: Acc;
 
   constructor(
     private readonly ctx: WindowContext,
@@ -56,6 +58,7 @@ export class AlignedWindows implements WindowAlgorithm {
     this.p = gcd(size, slide);
     this.offset = mod(offset, slide);
     this.endOffset = mod(this.offset + size, slide);
+    this.scratch = ctx.agg.create();
     this.cleanups = ctx.lateness > 0 || ctx.emitOnUpdate
       ? new Heap<KeyState>((a, b) => a.cleanupAt < b.cleanupAt)
       : null;
@@ -185,13 +188,13 @@ export class AlignedWindows implements WindowAlgorithm {
     }
     ks.fifoLo = start;
     ks.fifoHi = end;
-    return fifo.query(agg.create());
+    return fifo.query(agg.reset(this.scratch));
   }
 
   /** Emits the current value of window [s, s+size) computed from its panes. */
   private emitDirect(ks: KeyState, s: number, timing: 'EARLY' | 'LATE'): void {
     const agg = this.ctx.agg;
-    const acc = agg.create();
+    const acc = agg.reset(this.scratch);
     const panes = ks.panes;
     for (let i = lowerBound(panes, s, paneStart); i < panes.length && panes[i].start < s + this.size; i++) {
       agg.merge(acc, panes[i].acc);

@@ -21,18 +21,25 @@ interface Session {
   /** Fired ON_TIME (or passed the watermark while empty of timers). */
   fired: boolean;
   alive: boolean;
+  /** The session's live firing timer; any other queued timer for it is stale. */
+  timer: Timer | null;
 }
+
+/** A queued timer: the bounds the session had when queued. Sessions grow in place, so a timer can be stale. */
+interface Timer { end: number; start: number; key: string; session: Session }
 
 const sessionEnd = (s: Session): number => s.end;
 
-const firesBefore = (a: Session, b: Session): boolean =>
+const firesBefore = (a: Timer, b: Timer): boolean =>
   a.end !== b.end ? a.end < b.end : a.start !== b.start ? a.start < b.start : compareKeys(a.key, b.key) < 0;
+
+const timer = (s: Session): Timer => ({ end: s.end, start: s.start, key: s.key, session: s });
 
 export class SessionWindows implements WindowAlgorithm {
   private readonly keys = new Map<string, Session[]>();
-  private readonly timers = new Heap<Session>(firesBefore);
+  private readonly timers = new Heap<Timer>(firesBefore);
   /** Sessions to release at end − 1 + L, ordered by that time. */
-  private readonly cleanups = new Heap<Session>((a, b) => a.end < b.end);
+  private readonly cleanups = new Heap<Timer>((a, b) => a.end < b.end);
   private open = 0;
 
   constructor(private readonly ctx: WindowContext, private readonly gap: number) {}
@@ -51,7 +58,16 @@ export class SessionWindows implements WindowAlgorithm {
     let target: Session;
     const only = to - from === 1 ? sessions[from] : null;
     if (only && only.start <= ts && ts + gap <= only.end) target = only;
-    else {
+    else if (only && only.history.firings === 0 && !only.fired) {
+      // Growing a session that emitted nothing yet: a new identity would be indistinguishable (pane 0, nothing to
+      // retract), so it grows in place and its queued timers are renewed lazily when they come due.
+      if (ts + gap > only.end) only.end = ts + gap;
+      if (ts < only.start) { // an earlier start changes the firing order among equal ends: queue it anew now
+        only.start = ts;
+        this.schedule(only);
+      }
+      target = only;
+    } else {
       target = this.create(key, Math.min(ts, to > from ? sessions[from].start : ts),
         Math.max(ts + gap, to > from ? sessions[to - 1].end : ts + gap));
       for (let i = from; i < to; i++) this.absorb(target, sessions[i]);
@@ -69,28 +85,38 @@ export class SessionWindows implements WindowAlgorithm {
   fire(): void {
     const { ctx } = this;
     const W = ctx.watermark;
-    let s: Session | undefined;
-    while ((s = this.timers.peek()) !== undefined && s.end - 1 <= W) {
+    let t: Timer | undefined;
+    while ((t = this.timers.peek()) !== undefined && t.end - 1 <= W) {
       this.timers.pop();
-      if (!s.alive || s.fired) continue;
+      const s = t.session;
+      if (!s.alive || s.fired || s.timer !== t) continue;
+      if (s.end !== t.end) { this.schedule(s); continue; } // it grew since: fire at its new end
       s.fired = true;
       if (!ctx.emitOnUpdate) this.emit(s, 'ON_TIME');
     }
-    while ((s = this.cleanups.peek()) !== undefined && s.end - 1 + ctx.lateness <= W) {
+    while ((t = this.cleanups.peek()) !== undefined && t.end - 1 + ctx.lateness <= W) {
       this.cleanups.pop();
-      if (s.alive) this.remove(s);
+      const s = t.session;
+      if (!s.alive) continue;
+      if (s.end !== t.end) this.cleanups.push(timer(s));
+      else this.remove(s);
     }
   }
 
   private create(key: string, start: number, end: number): Session {
     const s: Session = {
       key, start, end, firstTs: Infinity, lastTs: -Infinity, acc: this.ctx.agg.create(),
-      history: { firings: 0, last: null }, fired: false, alive: true,
+      history: { firings: 0, last: null }, fired: false, alive: true, timer: null,
     };
     this.open++;
-    this.timers.push(s);
-    this.cleanups.push(s);
+    this.schedule(s);
+    this.cleanups.push(timer(s));
     return s;
+  }
+
+  private schedule(s: Session): void {
+    s.timer = timer(s);
+    this.timers.push(s.timer);
   }
 
   /** Moves a merged-away session's data into `into`; its earlier results become retractions of `into`. */
@@ -136,7 +162,7 @@ export class SessionWindows implements WindowAlgorithm {
 
   restore(snap: unknown): void {
     const agg = this.ctx.agg;
-    for (const j of snap as (Omit<Session, 'acc' | 'alive'> & { acc: unknown[] })[]) {
+    for (const j of snap as (Omit<Session, 'acc' | 'alive' | 'timer'> & { acc: unknown[] })[]) {
       const s = this.create(j.key, j.start, j.end);
       Object.assign(s, { firstTs: j.firstTs, lastTs: j.lastTs, acc: agg.fromJSON(j.acc), history: j.history, fired: j.fired });
       const list = this.keys.get(j.key) ?? [];

@@ -12,6 +12,8 @@ export class TwoStackAggregate {
   private front: FrontEntry[] = [];
   private back: { start: number; acc: Acc }[] = [];
   private backAgg: Acc;
+  /** Accumulators of popped front entries, reused by the next flip. */
+  private readonly spare: Acc[] = [];
 
   constructor(private readonly set: AggregateSet) {
     this.backAgg = set.create();
@@ -31,7 +33,8 @@ export class TwoStackAggregate {
 
   pop(): void {
     if (this.front.length === 0) this.flip();
-    this.front.pop();
+    const e = this.front.pop();
+    if (e) this.spare.push(e.agg);
   }
 
   /** Merge of every pane held, into `into` (reset by the caller). */
@@ -45,12 +48,14 @@ export class TwoStackAggregate {
   private flip(): void {
     const b = this.back;
     for (let i = b.length - 1; i >= 0; i--) {
-      const agg = this.set.clone(b[i].acc);
+      const reused = this.spare.pop();
+      const agg = reused ? this.set.reset(reused) : this.set.create();
+      this.set.merge(agg, b[i].acc);
       const f = this.front;
       if (f.length > 0) this.set.merge(agg, f[f.length - 1].agg);
       f.push({ start: b[i].start, agg });
     }
-    this.back = [];
-    this.backAgg = this.set.create();
+    b.length = 0;
+    this.set.reset(this.backAgg);
   }
 }
