@@ -5,7 +5,10 @@
  * enumerated by a brute scan, aggregates are recomputed from the raw values each time they are emitted
  * (two-pass variance) and sessions are merged by a sort-and-sweep over explicit windows.
  *
- * Event time only, one source (no sourceId/idleness). The output shape is the engine's (src/engine/types.ts).
+ * Event time only. Sources (§1.4): with a `sourceId` per record, W = min over non-idle sources of
+ * (maxTs_s − B − 1), never lowered; a source is idle once now − lastArrival_s ≥ idleTimeoutMs, evaluated at every
+ * record and every `tick()`; if every source is idle W does not move. Records without a sourceId all belong to one
+ * default source. The output shape is the engine's (src/engine/types.ts).
  *
  * Interpretation choices where the SPEC leaves something open (kept few and explicit):
  * - `pane` counts the earlier results of the same window identity (key, start, end); a session whose bounds
@@ -112,7 +115,8 @@ export class ReferenceOperator<R = unknown> {
   private readonly L: number;
   private readonly gapMode: boolean;
   private W = -Infinity;
-  private maxTs = -Infinity;
+  /** Per source: largest timestamp and processing time of the last record. */
+  private sources = new Map<string, { maxTs: number; lastArrival: number }>();
   private ended = false;
   private seq = 0;
   /** Every live window of every key, in no particular order. */
@@ -129,7 +133,7 @@ export class ReferenceOperator<R = unknown> {
 
   get watermark(): number { return this.W; }
 
-  process(key: string, ts: number, value: unknown, ref?: R): void {
+  process(key: string, ts: number, value: unknown, ref?: R, sourceId?: string): void {
     if (this.names.some((n) => NUMERIC.has(n)) && !(typeof value === 'number' && Number.isFinite(value))) {
       this.stats.errors++;
       throw new Error(`reference: non-numeric value ${String(value)}`);
@@ -145,10 +149,35 @@ export class ReferenceOperator<R = unknown> {
     if (this.gapMode) this.processSession(key, rec, ref, W);
     else this.processTimeWindow(key, rec, ref, W);
     // Step 3: watermark.
-    this.maxTs = Math.max(this.maxTs, ts);
-    const newW = Math.max(this.W, this.maxTs - this.B - 1);
+    const id = sourceId ?? '';
+    const src = this.sources.get(id) ?? { maxTs: -Infinity, lastArrival: 0 };
+    src.maxTs = Math.max(src.maxTs, ts);
+    src.lastArrival = this.now();
+    this.sources.set(id, src);
     // Step 4: fire due windows, clean up.
-    this.advance(newW);
+    this.advance(this.sourceWatermark());
+  }
+
+  /** Idleness evaluated at the current processing time; may advance W and fire windows. */
+  tick(): void {
+    if (this.ended) return;
+    this.advance(this.sourceWatermark());
+  }
+
+  private now(): number { return this.opts.now ? this.opts.now() : Date.now(); }
+
+  /** min over non-idle sources of maxTs − B − 1; the current W when every source is idle. */
+  private sourceWatermark(): number {
+    const idle = this.opts.idleTimeoutMs ?? 0;
+    const now = this.now();
+    let w = Infinity;
+    let active = 0;
+    for (const s of this.sources.values()) {
+      if (idle > 0 && now - s.lastArrival >= idle) continue;
+      active++;
+      w = Math.min(w, s.maxTs - this.B - 1);
+    }
+    return active === 0 ? this.W : w;
   }
 
   eos(): void {
