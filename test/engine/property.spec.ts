@@ -133,13 +133,14 @@ function checkAgainstReference(s: Scenario): void {
 // ---------------------------------------------------------------------------------------------------------------
 // Generators
 
-const KEYS = ['a', 'b', 'B', 'k'];
+/** Key pool: UTF-16 order differs from locale order ('B' < 'a'); names that break plain-object maps. */
+const KEY_POOL = ['a', 'b', 'B', 'k', '__proto__', 'constructor', 'toString'];
 
 const tumblingArb: fc.Arbitrary<WindowSpec> = fc.integer({ min: 1, max: 25 }).chain((size) =>
   fc.integer({ min: -(size - 1), max: size - 1 }).map((offset): WindowSpec => ({ type: 'tumbling', size, offset })));
 
 const slidingArb: fc.Arbitrary<WindowSpec> = fc.record({
-  size: fc.integer({ min: 1, max: 25 }),
+  size: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 1, max: 25 }) }, { weight: 1, arbitrary: fc.integer({ min: 26, max: 150 }) }),
   slide: fc.oneof(fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 35 })),
   offset: fc.integer({ min: -40, max: 40 }),
 }).map(({ size, slide, offset }): WindowSpec => ({ type: 'sliding', size, slide, offset }));
@@ -182,15 +183,19 @@ const unboundedTsArb: fc.Arbitrary<number[]> = fc.array(fc.integer({ min: -80, m
 
 function stepsArb(values: fc.Arbitrary<number> = valueArb): fc.Arbitrary<Step[]> {
   return fc.record({
+    keys: fc.oneof({ weight: 3, arbitrary: fc.constant(['a', 'b', 'B', 'k']) },
+      { weight: 1, arbitrary: fc.shuffledSubarray(KEY_POOL, { minLength: 4, maxLength: 4 }) }),
     nKeys: fc.integer({ min: 1, max: 4 }),
+    /** Shift of all timestamps: around 0, epoch milliseconds of today, or far before 1970. */
+    shift: fc.constantFrom(0, 0, 0, 1_700_000_000_007, -1_000_000_000_003),
     ts: fc.oneof(boundedTsArb, unboundedTsArb),
     keyPicks: fc.array(fc.nat(3), { minLength: 35, maxLength: 35 }),
     values: fc.array(values, { minLength: 35, maxLength: 35 }),
     eos: fc.boolean(),
-    after: fc.array(fc.record({ key: fc.constantFrom(...KEYS), ts: fc.integer({ min: -80, max: 120 }), value: valueArb }), { maxLength: 3 }),
-  }).map(({ nKeys, ts, keyPicks, values, eos, after }) => {
-    const steps: Step[] = ts.map((t, i) => ({ key: KEYS[keyPicks[i] % nKeys], ts: t, value: values[i] }));
-    if (eos) steps.push('EOS', ...after);
+    after: fc.array(fc.record({ k: fc.nat(3), ts: fc.integer({ min: -80, max: 120 }), value: values }), { maxLength: 3 }),
+  }).map(({ keys, nKeys, shift, ts, keyPicks, values, eos, after }) => {
+    const steps: Step[] = ts.map((t, i) => ({ key: keys[keyPicks[i] % nKeys], ts: t + shift, value: values[i] }));
+    if (eos) steps.push('EOS', ...after.map((a) => ({ key: keys[a.k % nKeys], ts: a.ts + shift, value: a.value })));
     return steps;
   });
 }
