@@ -1,0 +1,154 @@
+#!/usr/bin/env node
+// Build the package with esbuild.
+//
+//   src/engine/index.ts  -> dist/engine.js        (one CommonJS bundle: the single engine instance)
+//   src/nodes/<name>.ts  -> nodes/<name>.js       (one CommonJS bundle per node type, top level only;
+//                                                   src/nodes/shared/ is bundled into each node)
+//
+// Every import of a file under src/engine/ made from a node entry is rewritten to the external
+// `../dist/engine.js`, so all node files share ONE engine module (one registry per runtime).
+// After building, each node file that imports the engine is checked to `require("../dist/engine.js")`
+// and to contain no engine code of its own.
+//
+// Usage: node scripts/build.mjs [--root <dir>]   (--root is for testing the build on a scratch tree)
+import { build } from 'esbuild';
+import { existsSync, readdirSync, readFileSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+
+const argv = process.argv.slice(2);
+const rootArg = argv.indexOf('--root');
+const root = rootArg >= 0 ? path.resolve(argv[rootArg + 1]) : path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+const engineDir = path.join(root, 'src', 'engine');
+const engineEntry = path.join(engineDir, 'index.ts');
+const nodesSrcDir = path.join(root, 'src', 'nodes');
+const distDir = path.join(root, 'dist');
+const nodesOutDir = path.join(root, 'nodes');
+const ENGINE_EXTERNAL = '../dist/engine.js';
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node18',
+  sourcemap: false,
+  legalComments: 'none',
+  absWorkingDir: root,
+  logLevel: 'warning',
+  // Node-RED and Node built-ins are provided by the runtime; `node-red` imports are types-only anyway.
+  external: ['node-red', '@node-red/*'],
+};
+
+function isInside(file, dir) {
+  const rel = path.relative(dir, file);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+/** Resolve a relative import the way TypeScript would (.ts, /index.ts, ...). */
+function resolveTs(fromDir, spec) {
+  const base = path.resolve(fromDir, spec);
+  const candidates = [base, `${base}.ts`, `${base}.tsx`, `${base}.js`, path.join(base, 'index.ts'), path.join(base, 'index.js')];
+  return candidates.find((c) => existsSync(c) && statSync(c).isFile()) ?? base;
+}
+
+/**
+ * esbuild plugin: every relative import that resolves into src/engine/ becomes the external
+ * `../dist/engine.js` and records that the engine was imported. Deep imports (e.g. `../engine/types`)
+ * are served by the same bundle, so what they name must be re-exported from src/engine/index.ts
+ * (checked after the build).
+ */
+function sharedEnginePlugin(seen) {
+  return {
+    name: 'streamkit-shared-engine',
+    setup(b) {
+      b.onResolve({ filter: /^\.\.?(\/|$)/ }, (args) => {
+        if (!args.resolveDir) return undefined;
+        const target = resolveTs(args.resolveDir, args.path);
+        if (!isInside(target, engineDir)) return undefined;
+        seen.usesEngine = true;
+        return { path: ENGINE_EXTERNAL, external: true };
+      });
+    },
+  };
+}
+
+let engineExportsCache;
+function engineExports() {
+  if (!engineExportsCache) {
+    const req = createRequire(path.join(root, 'package.json'));
+    const file = path.join(distDir, 'engine.js');
+    delete req.cache[file];
+    engineExportsCache = new Set(Object.keys(req(file)));
+  }
+  return engineExportsCache;
+}
+
+function listNodeEntries() {
+  if (!existsSync(nodesSrcDir)) return [];
+  return readdirSync(nodesSrcDir, { withFileTypes: true })
+    .filter((d) => d.isFile() && d.name.endsWith('.ts') && !d.name.endsWith('.d.ts') && !d.name.endsWith('.spec.ts'))
+    .map((d) => path.join(nodesSrcDir, d.name))
+    .sort();
+}
+
+async function main() {
+  const t0 = Date.now();
+  rmSync(distDir, { recursive: true, force: true });
+  mkdirSync(distDir, { recursive: true });
+
+  if (existsSync(engineEntry)) {
+    await build({ ...common, entryPoints: [engineEntry], outfile: path.join(distDir, 'engine.js') });
+    console.log(`build: ${path.relative(root, engineEntry)} -> dist/engine.js`);
+  } else {
+    console.warn(`build: ${path.relative(root, engineEntry)} does not exist yet; no engine bundle built`);
+  }
+
+  const entries = listNodeEntries();
+  // nodes/*.js is build output only (the editor files nodes/*.html are sources): drop stale bundles.
+  if (existsSync(nodesOutDir)) {
+    for (const f of readdirSync(nodesOutDir)) if (f.endsWith('.js')) rmSync(path.join(nodesOutDir, f), { force: true });
+  }
+  const problems = [];
+  for (const entry of entries) {
+    const name = path.basename(entry, '.ts');
+    const outfile = path.join(nodesOutDir, `${name}.js`);
+    const seen = { usesEngine: false };
+    await build({ ...common, entryPoints: [entry], outfile, plugins: [sharedEnginePlugin(seen)] });
+    console.log(`build: ${path.relative(root, entry)} -> nodes/${name}.js${seen.usesEngine ? ' (engine: ../dist/engine.js)' : ''}`);
+
+    // Check: a node that imports the engine must require the shared bundle and must not inline engine code.
+    const out = readFileSync(outfile, 'utf8');
+    if (seen.usesEngine && !out.includes(`require("${ENGINE_EXTERNAL}")`)) {
+      problems.push(`nodes/${name}.js imports the engine but does not require("${ENGINE_EXTERNAL}")`);
+    }
+    const inlined = [...out.matchAll(/^\/\/ src\/engine\/[^\n]*/gm)].map((m) => m[0]);
+    if (inlined.length) problems.push(`nodes/${name}.js inlines engine source: ${inlined.join(', ')}`);
+    if (seen.usesEngine && !existsSync(path.join(distDir, 'engine.js'))) {
+      problems.push(`nodes/${name}.js imports the engine but dist/engine.js was not built (no src/engine/index.ts)`);
+    } else if (seen.usesEngine) {
+      // Every name the node reads from the engine must be exported by the bundle (deep imports such as
+      // `../engine/windows/tumbling` are only served if src/engine/index.ts re-exports what they name).
+      const exported = engineExports();
+      for (const m of out.matchAll(/var (\w+) = require\("\.\.\/dist\/engine\.js"\)/g)) {
+        const used = new Set([...out.matchAll(new RegExp(`\\b${m[1]}\\.(\\w+)`, 'g'))].map((u) => u[1]));
+        for (const u of used) {
+          if (!exported.has(u)) problems.push(`nodes/${name}.js uses engine export '${u}', which dist/engine.js does not export (re-export it from src/engine/index.ts)`);
+        }
+      }
+    }
+  }
+  if (entries.length === 0) console.log('build: no node entry points in src/nodes/ yet');
+
+  if (problems.length) {
+    for (const p of problems) console.error(`build: ERROR ${p}`);
+    process.exit(1);
+  }
+  console.log(`build: done in ${Date.now() - t0} ms`);
+}
+
+main().catch((err) => {
+  console.error(err?.errors ? '' : err);
+  process.exit(1);
+});
