@@ -493,7 +493,8 @@
                 tipRow('key');
         },
         'event-time': function () {
-            return selectRow('timeMode', 'fa-clock-o', ['event', 'processing']) +
+            return headingRow('time') +
+                selectRow('timeMode', 'fa-clock-o', ['event', 'processing']) +
                 '<div class="streamkit-event-time">' +
                 typedRow('timeProp', 'fa-calendar') +
                 selectRow('timestampUnit', 'fa-sort-numeric-asc', TIMESTAMP_UNITS) +
