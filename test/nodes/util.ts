@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import type { Node, NodeInitializer, NodeMessage } from 'node-red';
+import type { Node, NodeInitializer } from 'node-red';
 import { initHelper } from '../helpers/node-red';
 
 export const helper = initHelper();
@@ -25,7 +25,8 @@ export const nodes = {
   session: load('session-window'),
 };
 
-export type Msg = NodeMessage & Record<string, any>;
+/** A message as the specs see it: any property, payload included, is loosely typed. */
+export type Msg = { [k: string]: any; payload?: any; _msgid?: string };
 export type Conf = Record<string, any>;
 
 let counter = 0;
