@@ -47,6 +47,9 @@ module.exports = {
     userDir: __dirname,
     flowFile: 'flows.json',
     flowFilePretty: true,
+    // Node-RED also scans the node_modules beside its own install (this repo's): hide the benchmark's
+    // devDependency there so the palette shows what a user of this package would see.
+    nodesExcludes: ['node-red-contrib-aggregator'],
     logging: { console: { level: process.env.NODE_RED_LOG_LEVEL || 'info', metrics: false, audit: false } },
     // No update checks, no palette catalogue downloads, no auto-install of missing modules.
     telemetry: { enabled: false, updateNotification: false },
@@ -118,6 +121,14 @@ async function main() {
       if (child.exitCode === null) child.kill(sig);
     });
   }
+  // `npm start` killed by a signal does not pass it on through its shell: stop Node-RED when orphaned.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent && child.exitCode === null) {
+      log('parent process gone, stopping Node-RED');
+      child.kill('SIGTERM');
+    }
+  }, 1000).unref();
   child.on('error', (err) => {
     console.error(`start: cannot run Node-RED: ${err.message}`);
     process.exit(1);
