@@ -1,11 +1,10 @@
 /** streamkit-sliding-window on a real Node-RED runtime. */
 import assert from 'node:assert/strict';
-import { buildFlow, eos, helper, rec, result, send, settle, start, windowSuite, type Conf } from './util';
+import { buildFlow, eos, helper, rec, result, send, settle, start, windowSuite, type Conf, type Msg } from './util';
 
 // Size 1 s, slide 0.5 s unless a test says otherwise.
 const flow = (over: Conf = {}) => buildFlow('sliding', over);
-const spans = (msgs: { window: { start: number; end: number }; payload: { count: number } }[]) =>
-  msgs.map((m) => [m.window.start, m.window.end, m.payload.count]);
+const spans = (msgs: Msg[]) => msgs.map((m) => [m.window.start, m.window.end, m.payload.count]);
 
 describe('streamkit-sliding-window', function () {
   afterEach(() => helper.unload());
