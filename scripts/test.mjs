@@ -197,8 +197,9 @@ async function main() {
     const t0 = Date.now();
     const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
     const { code } = await run(process.execPath, [tsc, '--noEmit', '-p', path.join(root, 'tsconfig.json')]);
+    // A type error fails the run, but the specs still run (tsx does not typecheck) so their results show.
     results.push({ name: 'typecheck', ok: code === 0, detail: `exit ${code} (${secs(t0)})` });
-    if (code !== 0) return finish(tAll);
+    if (code !== 0) console.error('test: typecheck FAILED; running the specs anyway, the run will fail');
   }
 
   if (opts.only !== 'nr5') {
