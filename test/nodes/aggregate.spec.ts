@@ -109,6 +109,14 @@ describe('streamkit-aggregate', function () {
       assert.deepEqual(last.control, { type: 'eos' });
     });
 
+    it('completes (done) every message: records, reset and EOS', async () => {
+      const r = await start(flow());
+      const msgs = [kv('a', 1), { reset: true } as Msg, kv('a', 2), EOS()];
+      send(r, ...msgs);
+      const done = await r.completed.wait(4);
+      assert.deepEqual(done.map((m) => m._msgid).sort(), msgs.map((m) => m._msgid).sort());
+    });
+
     it('shows a green status with a non-empty text', async () => {
       const r = await start(flow());
       send(r, kv('a', 1));

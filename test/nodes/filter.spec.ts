@@ -197,6 +197,14 @@ describe('streamkit-filter', function () {
       assert.deepEqual(out.map((m) => m.payload), Array.from({ length: 200 }, (_, i) => i + 1).filter((i) => i % 3 !== 0));
     });
 
+    it('completes (done) every message, passed or rejected, with the reject port off', async () => {
+      const r = await start(buildFlow('filter'));
+      const msgs = [{ payload: 1 }, { payload: -1 }, { payload: 2 }] as Msg[];
+      for (const m of msgs) r.node.receive(m);
+      const done = await r.completed.wait(3);
+      assert.deepEqual(done.map((m) => m._msgid), msgs.map((m) => m._msgid));
+    });
+
     it('shows a green status with a non-empty text', async () => {
       const r = await start(buildFlow('filter'));
       r.node.receive({ payload: 1 });

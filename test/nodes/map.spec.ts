@@ -118,6 +118,16 @@ describe('streamkit-map', function () {
     assert.ok(typeof red.text === 'string' && red.text.length > 0);
   });
 
+  it('completes (done) every message, including one flat-mapped to nothing, but not one that failed', async () => {
+    const r = await start(buildFlow('map', { expression: '$type(payload.n) = "string" ? $number(payload.n) : payload.n', flatMap: true }));
+    const msgs = [{ payload: { n: [] } }, { payload: { n: 'x' } }, { payload: { n: '3' } }] as Msg[];
+    for (const m of msgs) r.node.receive(m);
+    await r.caught.wait(1);
+    await r.completed.wait(2);
+    await settle();
+    assert.deepEqual(r.completed.msgs.map((m) => m._msgid), [msgs[0]._msgid, msgs[2]._msgid]);
+  });
+
   it('shows a green status with a non-empty text', async () => {
     const r = await start(buildFlow('map'));
     r.node.receive({ payload: 1 } as Msg);

@@ -103,6 +103,8 @@ export interface TestFlow {
   /** Helper node ids: `out[0]` output 1, `out[1]` output 2 (when the node has two), `caught` the Catch node's. */
   out: string[];
   caught: string;
+  /** Helper node fed by a Complete node scoped to the node under test (one message per done()). */
+  completed: string;
   tab: string;
   /** The node under test's config object in `flow` (mutate a copy with `withConfig`). */
   config: Conf;
@@ -121,6 +123,7 @@ export function buildFlow(kind: Kind, overrides: Conf = {}, opts: { id?: string 
   const ports = outputsOf(kind, config);
   const out = Array.from({ length: ports }, (_, i) => `${id}-out${i + 1}`);
   const caught = `${id}-caught`;
+  const completed = `${id}-completed`;
   // Nodes on a tab need x/y, or Node-RED takes them for config nodes.
   const at = { z: tab, x: 100, y: 100 };
   const flow: Conf[] = [
@@ -129,8 +132,10 @@ export function buildFlow(kind: Kind, overrides: Conf = {}, opts: { id?: string 
     { id, type: TYPES[kind], ...at, name: '', ...config, outputs: ports, wires: out.map((o) => [o]) },
     ...out.map((o) => ({ id: o, type: 'helper', ...at, name: o, wires: [] })),
     { id: caught, type: 'helper', ...at, name: 'caught', wires: [] },
+    { id: `${id}-complete`, type: 'complete', ...at, name: '', scope: [id], uncaught: false, wires: [[completed]] },
+    { id: completed, type: 'helper', ...at, name: 'completed', wires: [] },
   ];
-  return { flow, id, out, caught, tab, config, kind };
+  return { flow, id, out, caught, completed, tab, config, kind };
 }
 
 /** The same flow (same ids) with the node under test's config changed. */
@@ -156,7 +161,8 @@ export function attach(tf: TestFlow): Running {
   const node = helper.getNode(tf.id) as Node | null;
   const out = tf.out.map((o) => new Recorder(helper.getNode(o)));
   const caught = new Recorder(helper.getNode(tf.caught));
-  return { node: node as Node, out, caught, tf };
+  const completed = new Recorder(helper.getNode(tf.completed));
+  return { node: node as Node, out, caught, completed, tf };
 }
 
 export interface Running {
@@ -165,6 +171,8 @@ export interface Running {
   out: Recorder[];
   /** Recorder on the Catch node's helper. */
   caught: Recorder;
+  /** Recorder on the Complete node's helper: the messages the node called done() for (without an error). */
+  completed: Recorder;
   tf: TestFlow;
 }
 
@@ -634,6 +642,18 @@ export function windowSuite(k: WindowKind): void {
         assert.equal(r.caught.msgs.length, 1);
       });
     }
+
+    it('completes every message it was given (done), good or bad, records and control messages alike', async () => {
+      const r = await start(flow());
+      const msgs = [rec('a', 100, 1), rec('a', 'bad', 2), { reset: true } as Msg, rec('a', 200, 3), EOS(), rec('a', 300, 4)];
+      send(r, ...msgs);
+      const done = await r.completed.wait(msgs.length - 1);
+      await settle();
+      const ids = new Set(r.completed.msgs.map((m) => m._msgid));
+      const bad = msgs[1];
+      for (const m of msgs) if (m !== bad) assert.ok(ids.has(m._msgid), `done() for ${JSON.stringify(brief(m))}`);
+      assert.ok(done.length >= msgs.length - 1);
+    });
 
     it('shows a green status with a non-empty text while there are no errors', async () => {
       const r = await start(flow());
