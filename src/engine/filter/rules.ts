@@ -83,13 +83,15 @@ export function compileRule(rule: Rule): Predicate {
   }
 }
 
-/** Numbers compare numerically when both sides are numeric (the switch node's behaviour), else as strings. */
+/**
+ * Numeric when both sides are numeric, as the switch node does ("10" > 9); two strings compare as strings;
+ * anything else ("x" > 0, an object) does not match.
+ */
 function compare(a: unknown, b: unknown, cmp: (x: number | string, y: number | string) => boolean): boolean {
-  if (a === undefined || a === null || b === undefined || b === null) return false;
   const na = toNumber(a);
   const nb = toNumber(b);
   if (na !== null && nb !== null) return cmp(na, nb);
-  return cmp(String(a), String(b));
+  return typeof a === 'string' && typeof b === 'string' && cmp(a, b);
 }
 
 function looseEquals(a: unknown, b: unknown): boolean {
