@@ -643,6 +643,43 @@ export function windowSuite(k: WindowKind): void {
       });
     }
 
+    it('reports a JSONata property that fails on a message with the original msg, turns the status red, and keeps working', async () => {
+      const r = await start(flow({ valueProp: '$number(payload)', valuePropType: 'jsonata' }));
+      const bad = rec('a', 150, 'abc', { marker: 'bad' });
+      send(r, rec('a', 100, '1'), bad, rec('a', 200, '2'));
+      const [c] = await r.caught.wait(1);
+      assert.equal(c.marker, 'bad');
+      assert.equal(c._msgid, bad._msgid);
+      assert.ok(errorText(c.error).length > 0);
+      const [m] = await eos(r);
+      assert.deepEqual(m.payload, { count: 2, sum: 3, min: 1, max: 2, avg: 1.5 });
+      assert.ok(statuses(r.node).some((x) => x.fill === 'red'), 'a red status was shown');
+    });
+
+    it('emits the results a batch fired even when a later record of the batch fails in JSONata', async () => {
+      const r = await start(flow({ valueProp: '$number(payload)', valuePropType: 'jsonata' }));
+      send(r, { payload: [
+        { payload: '1', key: 'a', timestamp: 100 },
+        { payload: '2', key: 'a', timestamp: 5000 },
+        { payload: 'abc', key: 'a', timestamp: 5001 },
+      ] } as Msg);
+      await r.caught.wait(1);
+      const [m] = await r.out[0].wait(1, 500);
+      assert.equal(m.payload.count, 1);
+    });
+
+    it('still applies the records of a batch after one that fails in JSONata', async () => {
+      const r = await start(flow({ valueProp: '$number(payload)', valuePropType: 'jsonata' }));
+      send(r, { payload: [
+        { payload: '1', key: 'a', timestamp: 100 },
+        { payload: 'abc', key: 'a', timestamp: 150 },
+        { payload: '2', key: 'a', timestamp: 200 },
+      ] } as Msg);
+      await r.caught.wait(1);
+      const [m] = await eos(r);
+      assert.equal(m.payload.count, 2);
+    });
+
     it('completes every message it was given (done), good or bad, records and control messages alike', async () => {
       const r = await start(flow());
       const msgs = [rec('a', 100, 1), rec('a', 'bad', 2), { reset: true } as Msg, rec('a', 200, 3), EOS(), rec('a', 300, 4)];
