@@ -26,6 +26,25 @@ describe('streamkit-tumbling-window', function () {
     processingLong: { size: 1, sizeUnits: 'min' },
   });
 
+  describe('defaults', () => {
+    it('uses count, sum, min, max and avg when the config has no aggregates (flows saved without the field)', async () => {
+      const r = await start(flow({ aggregates: undefined }));
+      send(r, rec('a', 100, 1), rec('a', 200, 3));
+      const [m] = await eos(r);
+      assert.deepEqual(m.payload, { count: 2, sum: 4, min: 1, max: 3, avg: 2 });
+    });
+
+    it('drops records after EOS too with lateOutput drop', async () => {
+      const r = await start(flow({ lateOutput: 'drop' }));
+      send(r, rec('a', 100, 1));
+      await eos(r);
+      send(r, rec('a', 200, 2));
+      await settle();
+      assert.equal(r.out[0].msgs.length, 2);
+      assert.equal(r.caught.msgs.length, 0);
+    });
+  });
+
   describe('window assignment', () => {
     it('aligns windows to the epoch in the size unit (1 min windows of ISO timestamps)', async () => {
       const r = await start(flow({ size: 1, sizeUnits: 'min' }));
