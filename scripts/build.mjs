@@ -12,7 +12,7 @@
 //
 // Usage: node scripts/build.mjs [--root <dir>]   (--root is for testing the build on a scratch tree)
 import { build } from 'esbuild';
-import { existsSync, readdirSync, readFileSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
@@ -140,6 +140,18 @@ async function main() {
     }
   }
   if (entries.length === 0) console.log('build: no node entry points in src/nodes/ yet');
+
+  // Node-RED looks for a node's message catalogs, help pages and icons beside its .js file
+  // (nodes/locales/<lang>/<name>.json|html, nodes/icons/); the sources live at the package root.
+  for (const dir of ['locales', 'icons']) {
+    const from = path.join(root, dir);
+    const to = path.join(nodesOutDir, dir);
+    rmSync(to, { recursive: true, force: true });
+    if (existsSync(from)) {
+      cpSync(from, to, { recursive: true });
+      console.log(`build: ${dir}/ -> nodes/${dir}/`);
+    }
+  }
 
   if (problems.length) {
     for (const p of problems) console.error(`build: ERROR ${p}`);

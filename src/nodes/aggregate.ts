@@ -1,26 +1,25 @@
 /** streamkit-aggregate: keyed running aggregates without windows. */
 import type { Node, NodeAPI } from 'node-red';
-import { EngineError, KeyedAggregator, registry, toMillis } from '../engine';
+import { KeyedAggregator, registry, toMillis } from '../engine';
 import type { AggregateNodeConfig } from './shared/config';
 import { describeError, refuseConfig, translator } from './shared/i18n';
-import { compileKey, compileProperty, recordsOf, type Msg } from './shared/properties';
+import { compileKey, compileProperty, recordKey, type Msg } from './shared/properties';
+import { forEachRecord, recordReaders, type RecordReaders } from './shared/records';
 import { StatusReporter } from './shared/status';
 import { onInput, type Send } from './shared/input';
 import { isEos } from './shared/messages';
-
 
 export = function (RED: NodeAPI) {
   function AggregateNode(this: Node, config: AggregateNodeConfig) {
     RED.nodes.createNode(this, config);
     const node = this;
-    const t = translator(RED, 'aggregate');
+    const t = translator(RED);
     let out: Msg[] = [];
     const collect = (r: { key: string; aggregates: unknown }) => {
       out.push({ payload: r.aggregates, key: r.key, topic: r.key, timestamp: Date.now() } as Msg);
     };
     let agg: KeyedAggregator;
-    let value: ReturnType<typeof compileProperty>;
-    let key: ReturnType<typeof compileKey>;
+    let readers: RecordReaders;
     let intervalMs = 0;
     try {
       const ttlMs = config.ttl ? toMillis(config.ttl, config.ttlUnits) : 0;
@@ -29,8 +28,9 @@ export = function (RED: NodeAPI) {
         if (!(intervalMs > 0)) throw new Error(`interval must be a positive duration, got ${String(config.interval)}`);
       }
       agg = new KeyedAggregator({ aggregates: config.aggregates, emit: config.emit, resetAfterEmit: config.resetAfterEmit, ttlMs }, collect);
-      value = compileProperty(RED, node, config.valueProp || 'payload', config.valuePropType);
-      key = compileKey(RED, node, config.keyProp, config.keyPropType);
+      readers = recordReaders(
+        compileProperty(RED, node, config.valueProp || 'payload', config.valuePropType),
+        compileKey(RED, node, config.keyProp, config.keyPropType));
     } catch (err) {
       refuseConfig(node, t, err);
       return;
@@ -54,33 +54,31 @@ export = function (RED: NodeAPI) {
       timers.push(setInterval(() => agg.expire(), Math.min(60000, Math.max(100, Math.floor(ttlMs / 2)))));
     }
 
-    const apply = (rec: Msg, v: unknown, k: unknown) => {
-      try {
-        if (k === undefined || k === null || k === '') throw new EngineError('missing-key', t('errors.missing-key'));
-        agg.add(String(k), v);
-        status.rate.mark();
-      } catch (err) {
-        if (!(err instanceof EngineError)) throw err;
-        status.error();
-        node.error(describeError(t, err), rec);
-      }
+    const report = (err: unknown) => {
+      status.error();
+      return new Error(describeError(t, err));
+    };
+    const apply = (_rec: Msg, [v, k]: unknown[]) => {
+      agg.add(recordKey(k, t('errors.missing-key')), v);
+      status.rate.mark();
     };
 
-    const drained = onInput(node, !!(value.get && key.get), async (msg, send, done) => {
+    const drained = onInput(node, readers.sync, async (msg, send, done) => {
+      let failure: Error | undefined;
       if (msg.reset) {
+        const [, key] = readers.readers;
         const k = key.get ? key.get(msg) : await key.read(msg);
         agg.reset(k === undefined || k === null || k === '' ? undefined : String(k));
       } else if (isEos(msg)) {
         agg.flush();
         out.push(msg);
       } else {
-        for (const rec of recordsOf(msg) ?? [msg]) {
-          if (value.get && key.get) apply(rec, value.get(rec), key.get(rec));
-          else apply(rec, await value.read(rec), await key.read(rec));
-        }
+        const r = forEachRecord(msg, readers, apply, (err, rec) => node.error(report(err).message, rec));
+        failure = r instanceof Promise ? await r : r;
       }
       flushOut(send);
-      done();
+      status.refresh();
+      done(failure && report(failure));
     });
     node.on('close', (removed: boolean, done: () => void) => {
       for (const tm of timers) clearInterval(tm);

@@ -11,7 +11,7 @@ export = function (RED: NodeAPI) {
   function FilterNode(this: Node, config: FilterNodeConfig) {
     RED.nodes.createNode(this, config);
     const node = this;
-    const t = translator(RED, 'filter');
+    const t = translator(RED);
     let test: ((msg: Msg) => boolean) | null = null;
     let expr: ReturnType<NodeAPI['util']['prepareJSONataExpression']> | null = null;
     try {
@@ -34,6 +34,8 @@ export = function (RED: NodeAPI) {
     };
 
     const drained = onInput(node, test !== null, async (msg, send, done) => {
+      // Control messages (end of stream) are for the nodes downstream, not data to judge.
+      if (msg.control) { send(rejectPort ? [msg, null] : msg); done(); return; }
       if (test) { route(msg, test(msg), send); done(); return; }
       let result: unknown;
       try {

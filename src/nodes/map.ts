@@ -11,7 +11,7 @@ export = function (RED: NodeAPI) {
   function MapNode(this: Node, config: MapNodeConfig) {
     RED.nodes.createNode(this, config);
     const node = this;
-    const t = translator(RED, 'map');
+    const t = translator(RED);
     const property = config.property || 'payload';
     let expr: ReturnType<NodeAPI['util']['prepareJSONataExpression']>;
     try {
@@ -26,6 +26,8 @@ export = function (RED: NodeAPI) {
     status.refresh();
 
     const drained = onInput(node, false, async (msg, send, done) => {
+      // Control messages (end of stream) pass through untouched.
+      if (msg.control) { send(msg); done(); return; }
       let result: unknown;
       try {
         result = await new Promise((resolve, reject) => RED.util.evaluateJSONataExpression(

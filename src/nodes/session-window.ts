@@ -3,7 +3,7 @@ import type { WindowNodeConfig } from './shared/config';
 import { durationField, registerWindowNode } from './shared/window-node';
 
 export = function (RED: NodeAPI) {
-  registerWindowNode(RED, 'streamkit-session-window', 'session-window', (c: WindowNodeConfig) => ({
+  registerWindowNode(RED, 'streamkit-session-window', (c: WindowNodeConfig) => ({
     type: 'session',
     gap: durationField(c.gap, c.gapUnits, 'gap'),
   }));

@@ -3,7 +3,7 @@ import type { WindowNodeConfig } from './shared/config';
 import { durationField, registerWindowNode } from './shared/window-node';
 
 export = function (RED: NodeAPI) {
-  registerWindowNode(RED, 'streamkit-sliding-window', 'sliding-window', (c: WindowNodeConfig) => ({
+  registerWindowNode(RED, 'streamkit-sliding-window', (c: WindowNodeConfig) => ({
     type: 'sliding',
     size: durationField(c.size, c.sizeUnits, 'size'),
     slide: durationField(c.slide, c.slideUnits, 'slide'),

@@ -3,7 +3,7 @@ import type { WindowNodeConfig } from './shared/config';
 import { durationField, registerWindowNode } from './shared/window-node';
 
 export = function (RED: NodeAPI) {
-  registerWindowNode(RED, 'streamkit-tumbling-window', 'tumbling-window', (c: WindowNodeConfig) => ({
+  registerWindowNode(RED, 'streamkit-tumbling-window', (c: WindowNodeConfig) => ({
     type: 'tumbling',
     size: durationField(c.size, c.sizeUnits, 'size'),
     offset: durationField(c.offset ?? 0, c.offsetUnits, 'offset'),

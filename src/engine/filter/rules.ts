@@ -51,14 +51,21 @@ export function compileRule(rule: Rule): Predicate {
     case 'btwn': {
       const lo = operand(rule.value, 'a lower bound');
       const hi = operand(rule.value2, 'an upper bound');
-      return (o) => { const x = get(o); return compare(x, lo(o), (a, b) => a >= b) && compare(x, hi(o), (a, b) => a <= b); };
+      // Either order of the bounds, as the switch node.
+      return (o) => {
+        const x = get(o);
+        const a = lo(o);
+        const b = hi(o);
+        return (compare(x, a, (p, q) => p >= q) && compare(x, b, (p, q) => p <= q))
+          || (compare(x, b, (p, q) => p >= q) && compare(x, a, (p, q) => p <= q));
+      };
     }
     case 'cont': {
       const v = operand(rule.value, 'a value');
       return (o) => {
         const x = get(o);
-        if (typeof x === 'string') return x.includes(String(v(o)));
-        return Array.isArray(x) ? x.some((e) => looseEquals(e, v(o))) : false;
+        if (Array.isArray(x)) return x.some((e) => looseEquals(e, v(o)));
+        return (typeof x === 'string' || typeof x === 'number') && String(x).includes(String(v(o)));
       };
     }
     case 'regex': {

@@ -1,10 +1,12 @@
-/** Translation for a node type's catalog (`locales/<lang>/<name>.json`, namespace `node-red-contrib-streamkit/<name>`). */
+/**
+ * Translation from the node type's own catalog (`locales/<lang>/<name>.json`, copied beside the node file by
+ * the build): Node-RED's RED._ in a node file already defaults to that node's namespace.
+ */
 import type { Node, NodeAPI } from 'node-red';
 import { EngineError } from '../../engine';
 
-export function translator(RED: NodeAPI, catalog: string): Translate {
-  const ns = `node-red-contrib-streamkit/${catalog}:`;
-  return (key, vars) => RED._(`${ns}${key}`, vars as Record<string, string>);
+export function translator(RED: NodeAPI): Translate {
+  return (key, vars) => RED._(key, vars as Record<string, string>);
 }
 
 /** The message an EngineError carries, translated by its reason where the catalog has it. */

@@ -3,7 +3,7 @@
  * compiled once to getters; `jsonata` goes through Node-RED's own sandboxed evaluator, which is asynchronous.
  */
 import type { NodeAPI, Node, NodeMessage } from 'node-red';
-import { compileGetter } from '../../engine';
+import { EngineError, compileGetter } from '../../engine';
 import type { PropertyType } from './config';
 
 export type Msg = NodeMessage & Record<string, unknown>;
@@ -50,4 +50,10 @@ export function recordsOf(msg: Msg): Msg[] | null {
   if (!Array.isArray(p)) return null;
   return p.map((e) => (e !== null && typeof e === 'object' && !Array.isArray(e) && 'payload' in e
     ? (e as Msg) : ({ ...msg, payload: e } as Msg)));
+}
+
+/** A record's key as the engine takes it: a string; a missing or empty key is an error, never a silent drop. */
+export function recordKey(k: unknown, message: string): string {
+  if (k === undefined || k === null || k === '') throw new EngineError('missing-key', message);
+  return String(k);
 }

@@ -4,36 +4,39 @@
  */
 import type { Node, NodeAPI } from 'node-red';
 import {
-  EngineError, WindowOperator, configKey, parseTimestamp, registry, toMillis,
+  WindowOperator, configKey, parseTimestamp, registry, toMillis,
   type WindowOperatorOptions, type WindowOutput, type WindowSpec,
 } from '../../engine';
 import type { WindowNodeConfig } from './config';
 import { eosMessage, isEos, resultMessage } from './messages';
 import { onInput, type Send } from './input';
-import { compileKey, compileProperty, recordsOf, type Msg } from './properties';
+import { compileKey, compileProperty, recordKey, type Msg } from './properties';
+import { forEachRecord, recordReaders, type RecordReaders } from './records';
 import { StatusReporter } from './status';
 import { describeError, refuseConfig, translator } from './i18n';
 
 
-export function registerWindowNode(RED: NodeAPI, type: string, catalog: string,
+export function registerWindowNode(RED: NodeAPI, type: string,
   windowSpec: (c: WindowNodeConfig) => WindowSpec): void {
   function WindowNode(this: Node, config: WindowNodeConfig) {
     RED.nodes.createNode(this, config);
     const node = this;
-    const t = translator(RED, catalog);
+    const t = translator(RED);
     // Outputs are collected while the engine runs synchronously, then sent as one send() call.
     let results: Msg[] = [];
+    /** The message being handled: an incoming EOS is forwarded as it is. */
+    let currentInput: Msg | undefined;
     let lates: Msg[] = [];
     const collect = (o: WindowOutput<Msg>) => {
       if (o.kind === 'late') {
         const m = o.ref ?? ({ payload: o.value, key: o.key, timestamp: o.ts } as Msg);
         m.late = { watermark: o.watermark, reason: o.reason };
         lates.push(m);
-      } else if (o.kind === 'eos') results.push(eosMessage());
+      } else if (o.kind === 'eos') results.push(currentInput && isEos(currentInput) ? currentInput : eosMessage());
       else results.push(resultMessage(o));
     };
     let options: WindowOperatorOptions;
-    let readers: ReturnType<typeof compileReaders>;
+    let readers: RecordReaders;
     let op: WindowOperator<Msg>;
     try {
       options = operatorOptions(config, windowSpec(config));
@@ -43,7 +46,7 @@ export function registerWindowNode(RED: NodeAPI, type: string, catalog: string,
       refuseConfig(node, t, err);
       return;
     }
-    const latePort = config.lateOutput !== 'drop';
+    const latePort = options.lateOutput === 'side';
     const handoverKey = `${configKey(options)}|${JSON.stringify([config.valueProp, config.valuePropType, config.keyProp,
       config.keyPropType, config.timeProp, config.timePropType, config.timestampUnit, config.onMissingTimestamp])}`;
 
@@ -70,43 +73,41 @@ export function registerWindowNode(RED: NodeAPI, type: string, catalog: string,
     const tickMs = tickInterval(options);
     const ticker = tickMs > 0 ? setInterval(() => { op.tick(); flush((m) => node.send(m as never)); }, tickMs) : null;
 
-    /** Applies one record; reports (and swallows) what the engine refuses. */
-    const applyRecord = (rec: Msg, value: unknown, key: unknown, time: unknown) => {
-      try {
-        let ts = NaN;
-        if (options.timeMode !== 'processing') {
-          if ((time === undefined || time === null) && config.onMissingTimestamp === 'processingTime') ts = Date.now();
-          else ts = parseTimestamp(time, config.timestampUnit || 'ms');
-        }
-        if (key === undefined || key === null || key === '') throw new EngineError('missing-key', t('errors.missing-key'));
-        op.process(String(key), ts, value, rec, typeof rec.sourceId === 'string' ? rec.sourceId : undefined);
-        status.rate.mark();
-      } catch (err) {
-        if (!(err instanceof EngineError)) throw err;
-        status.error();
-        node.error(describeError(t, err), rec);
+    const applyRecord = (rec: Msg, [value, key, time]: unknown[]) => {
+      let ts = NaN;
+      if (options.timeMode !== 'processing') {
+        if ((time === undefined || time === null) && config.onMissingTimestamp === 'processingTime') ts = Date.now();
+        else ts = parseTimestamp(time, config.timestampUnit || 'ms');
       }
+      op.process(recordKey(key, t('errors.missing-key')), ts, value, rec, typeof rec.sourceId === 'string' ? rec.sourceId : undefined);
+      status.rate.mark();
+    };
+    const report = (err: unknown) => {
+      status.error();
+      return new Error(describeError(t, err));
     };
 
     const drained = onInput(node, readers.sync, async (msg, send, done) => {
+      let failure: Error | undefined;
+      currentInput = msg;
       if (isEos(msg)) op.eos();
       else if (msg.reset) op = new WindowOperator<Msg>(options, collect);
       else {
-        for (const rec of recordsOf(msg) ?? [msg]) {
-          if (readers.sync) applyRecord(rec, readers.value.get!(rec), readers.key.get!(rec), readers.time.get!(rec));
-          else applyRecord(rec, await readers.value.read(rec), await readers.key.read(rec), await readers.time.read(rec));
-        }
+        const r = forEachRecord(msg, readers, applyRecord, (err, rec) => node.error(report(err).message, rec));
+        failure = r instanceof Promise ? await r : r;
       }
+      currentInput = undefined;
       flush(send);
       status.refresh();
-      done();
+      done(failure && report(failure));
     });
 
     node.on('close', (removed: boolean, done: () => void) => {
       if (ticker) clearInterval(ticker);
       status.close();
       void drained().then(() => {
-        if (!removed) registry.park(node.id, handoverKey, op.snapshot());
+        // An ended stream has released all its state: the next deploy starts a fresh one.
+        if (!removed) { if (!op.finished) registry.park(node.id, handoverKey, op.snapshot()); }
         else if (config.drainOnRemove !== false) {
           op.eos();
           flush((m) => node.send(m as never));
@@ -128,7 +129,8 @@ function operatorOptions(c: WindowNodeConfig, window: WindowSpec): WindowOperato
     maxOutOfOrderness: ms(c.maxOutOfOrderness, c.maxOutOfOrdernessUnits, 'max out-of-orderness'),
     allowedLateness: ms(c.allowedLateness, c.allowedLatenessUnits, 'allowed lateness'),
     idleTimeoutMs: ms(c.idleTimeout, c.idleTimeoutUnits, 'idle timeout'),
-    lateOutput: c.lateOutput === 'drop' ? 'drop' : 'side',
+    // Processing time has no late output port: only records after EOS can be late there, and they are counted.
+    lateOutput: c.lateOutput === 'drop' || c.timeMode === 'processing' ? 'drop' : 'side',
     emit: c.emit === 'update' ? 'onUpdate' : 'onClose',
     retractions: c.retractions === true,
   };
@@ -140,11 +142,11 @@ export function durationField(v: number | undefined, unit: string | undefined, n
   return r;
 }
 
-function compileReaders(RED: NodeAPI, node: Node, c: WindowNodeConfig) {
-  const value = compileProperty(RED, node, c.valueProp || 'payload', c.valuePropType);
-  const key = compileKey(RED, node, c.keyProp, c.keyPropType);
-  const time = compileProperty(RED, node, c.timeProp || 'timestamp', c.timePropType);
-  return { value, key, time, sync: !!(value.get && key.get && time.get) };
+function compileReaders(RED: NodeAPI, node: Node, c: WindowNodeConfig): RecordReaders {
+  return recordReaders(
+    compileProperty(RED, node, c.valueProp || 'payload', c.valuePropType),
+    compileKey(RED, node, c.keyProp, c.keyPropType),
+    compileProperty(RED, node, c.timeProp || 'timestamp', c.timePropType));
 }
 
 /** Processing time fires from the wall clock; idleness is evaluated on ticks too. */
