@@ -6,7 +6,7 @@ import { describeError, refuseConfig, translator } from './shared/i18n';
 import { compileKey, compileProperty, recordKey, type Msg } from './shared/properties';
 import { forEachRecord, recordReaders, type RecordReaders } from './shared/records';
 import { StatusReporter } from './shared/status';
-import { onInput, type Send } from './shared/input';
+import { onInput, type Done, type Send } from './shared/input';
 import { isEos } from './shared/messages';
 
 export = function (RED: NodeAPI) {
@@ -63,22 +63,26 @@ export = function (RED: NodeAPI) {
       status.rate.mark();
     };
 
-    const drained = onInput(node, readers.sync, async (msg, send, done) => {
-      let failure: Error | undefined;
+    const complete = (send: Send, done: Done, failure: Error | undefined) => {
+      flushOut(send);
+      done(failure && report(failure));
+    };
+    const resetKey = (k: unknown) => agg.reset(k === undefined || k === null || k === '' ? undefined : String(k));
+    // Synchronous for msg-path fields (no promise per message); JSONata fields make it asynchronous.
+    const drained = onInput(node, readers.sync, (msg, send, done) => {
       if (msg.reset) {
-        const [, key] = readers.readers;
-        const k = key.get ? key.get(msg) : await key.read(msg);
-        agg.reset(k === undefined || k === null || k === '' ? undefined : String(k));
+        const key = readers.readers[1];
+        if (!key.get) return key.read(msg).then((k) => { resetKey(k); complete(send, done, undefined); });
+        resetKey(key.get(msg));
       } else if (isEos(msg)) {
         agg.flush();
         out.push(msg);
       } else {
         const r = forEachRecord(msg, readers, apply, (err, rec) => node.error(report(err).message, rec));
-        failure = r instanceof Promise ? await r : r;
+        if (r instanceof Promise) return r.then((f) => complete(send, done, f));
+        return complete(send, done, r);
       }
-      flushOut(send);
-      status.refresh();
-      done(failure && report(failure));
+      complete(send, done, undefined);
     });
     node.on('close', (removed: boolean, done: () => void) => {
       for (const tm of timers) clearInterval(tm);

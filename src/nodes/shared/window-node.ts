@@ -9,7 +9,7 @@ import {
 } from '../../engine';
 import type { WindowNodeConfig } from './config';
 import { eosMessage, isEos, resultMessage } from './messages';
-import { onInput, type Send } from './input';
+import { onInput, type Done, type Send } from './input';
 import { compileKey, compileProperty, recordKey, type Msg } from './properties';
 import { forEachRecord, recordReaders, type RecordReaders } from './records';
 import { StatusReporter } from './status';
@@ -87,19 +87,20 @@ export function registerWindowNode(RED: NodeAPI, type: string,
       return new Error(describeError(t, err));
     };
 
-    const drained = onInput(node, readers.sync, async (msg, send, done) => {
-      let failure: Error | undefined;
+    const complete = (send: Send, done: Done, failure: Error | undefined) => {
+      flush(send);
+      done(failure && report(failure));
+    };
+    // Synchronous for msg-path fields (no promise per message); JSONata fields make it asynchronous.
+    const drained = onInput(node, readers.sync, (msg, send, done) => {
+      let r: ReturnType<typeof forEachRecord> = undefined;
       currentInput = msg;
       if (isEos(msg)) op.eos();
       else if (msg.reset) op = new WindowOperator<Msg>(options, collect);
-      else {
-        const r = forEachRecord(msg, readers, applyRecord, (err, rec) => node.error(report(err).message, rec));
-        failure = r instanceof Promise ? await r : r;
-      }
+      else r = forEachRecord(msg, readers, applyRecord, (err, rec) => node.error(report(err).message, rec));
       currentInput = undefined;
-      flush(send);
-      status.refresh();
-      done(failure && report(failure));
+      if (r instanceof Promise) return r.then((f) => complete(send, done, f));
+      complete(send, done, r);
     });
 
     node.on('close', (removed: boolean, done: () => void) => {
