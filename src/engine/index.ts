@@ -9,5 +9,6 @@ export { toMillis, formatMillis, type DurationUnit } from './time/duration';
 export { compileRules, compileRule, type Rule, type RuleOperator, type Operand, type Predicate } from './filter/rules';
 export { compileGetter, parsePath } from './filter/path';
 export { SerialQueue } from './queue/serial-queue';
+export { compileJsonataSubset, NOT_COMPILED } from './expr/jsonata-subset';
 export { StateRegistry, registry } from './state/registry';
 export { RateMeter } from './util/rate';

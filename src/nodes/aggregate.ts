@@ -8,12 +8,14 @@ import { forEachRecord, recordReaders, type RecordReaders } from './shared/recor
 import { StatusReporter } from './shared/status';
 import { onInput, type Done, type Send } from './shared/input';
 import { isEos } from './shared/messages';
+import { NOT_COMPILED } from './shared/jsonata';
 
 export = function (RED: NodeAPI) {
   function AggregateNode(this: Node, config: AggregateNodeConfig) {
     RED.nodes.createNode(this, config);
     const node = this;
     const t = translator(RED);
+    const missingKey = t('errors.missing-key');
     let out: Msg[] = [];
     const collect = (r: { key: string; aggregates: unknown }) => {
       out.push({ payload: r.aggregates, key: r.key, topic: r.key, timestamp: Date.now() } as Msg);
@@ -59,7 +61,7 @@ export = function (RED: NodeAPI) {
       return new Error(describeError(t, err));
     };
     const apply = (_rec: Msg, [v, k]: unknown[]) => {
-      agg.add(recordKey(k, t('errors.missing-key')), v);
+      agg.add(recordKey(k, missingKey), v);
       status.rate.mark();
     };
 
@@ -68,12 +70,13 @@ export = function (RED: NodeAPI) {
       done(failure && report(failure));
     };
     const resetKey = (k: unknown) => agg.reset(k === undefined || k === null || k === '' ? undefined : String(k));
-    // Synchronous for msg-path fields (no promise per message); JSONata fields make it asynchronous.
-    const drained = onInput(node, readers.sync, (msg, send, done) => {
+    // Synchronous while every field reads synchronously; a JSONata evaluation makes that message asynchronous.
+    const drained = onInput(node, (msg, send, done) => {
       if (msg.reset) {
         const key = readers.readers[1];
-        if (!key.get) return key.read(msg).then((k) => { resetKey(k); complete(send, done, undefined); });
-        resetKey(key.get(msg));
+        const k = key.get ? key.get(msg) : NOT_COMPILED;
+        if (k === NOT_COMPILED) return key.read(msg).then((v) => { resetKey(v); complete(send, done, undefined); });
+        resetKey(k);
       } else if (isEos(msg)) {
         agg.flush();
         out.push(msg);

@@ -3,7 +3,8 @@ import type { Node, NodeAPI } from 'node-red';
 import { compileRules, type Operand, type Rule } from '../engine';
 import type { FilterNodeConfig, FilterRuleConfig } from './shared/config';
 import { refuseConfig, translator } from './shared/i18n';
-import { onInput } from './shared/input';
+import { onInput, type Done, type Send } from './shared/input';
+import { evaluate, prepareExpression, type Expression } from './shared/jsonata';
 import type { Msg } from './shared/properties';
 import { StatusReporter } from './shared/status';
 
@@ -13,9 +14,9 @@ export = function (RED: NodeAPI) {
     const node = this;
     const t = translator(RED);
     let test: ((msg: Msg) => boolean) | null = null;
-    let expr: ReturnType<NodeAPI['util']['prepareJSONataExpression']> | null = null;
+    let expr: Expression | null = null;
     try {
-      if (config.mode === 'jsonata') expr = RED.util.prepareJSONataExpression(config.expression, node);
+      if (config.mode === 'jsonata') expr = prepareExpression(RED, node, config.expression);
       else test = compileRules((config.rules ?? []).map(toRule), config.combine === 'any' ? 'any' : 'all');
     } catch (err) {
       refuseConfig(node, t, err);
@@ -27,27 +28,24 @@ export = function (RED: NodeAPI) {
     const status = new StatusReporter(node, t, () => [t('status.passed', { passed, rejected })]);
     status.refresh();
 
-    const route = (msg: Msg, keep: boolean, send: (m: (Msg | null)[] | Msg) => void) => {
+    const route = (msg: Msg, keep: boolean, send: Send, done: Done) => {
       status.rate.mark();
       if (keep) { passed++; send(rejectPort ? [msg, null] : msg); }
       else { rejected++; if (rejectPort) send([null, msg]); }
+      done();
+    };
+    const failed = (err: unknown, done: Done) => {
+      status.error();
+      done(new Error(t('errors.bad-expression', { detail: (err as Error).message ?? String(err) })));
     };
 
-    const drained = onInput(node, test !== null, async (msg, send, done) => {
+    const drained = onInput(node, (msg, send, done) => {
       // Control messages (end of stream) are for the nodes downstream, not data to judge.
-      if (msg.control) { send(rejectPort ? [msg, null] : msg); done(); return; }
-      if (test) { route(msg, test(msg), send); done(); return; }
-      let result: unknown;
-      try {
-        result = await new Promise((resolve, reject) => RED.util.evaluateJSONataExpression(
-          expr!, msg, (err: unknown, r: unknown) => (err ? reject(err) : resolve(r))));
-      } catch (err) {
-        status.error();
-        done(new Error(t('errors.bad-expression', { detail: (err as Error).message ?? String(err) })));
-        return;
-      }
-      route(msg, result === true, send);
-      done();
+      if (msg.control) return route(msg, true, send, done);
+      if (test) return route(msg, test(msg), send, done);
+      const r = evaluate(expr!, msg);
+      if (r instanceof Promise) return r.then((v) => route(msg, v === true, send, done), (err) => failed(err, done));
+      route(msg, r === true, send, done);
     });
     node.on('close', (done: () => void) => { status.close(); void drained().then(() => done()); });
   }

@@ -3,7 +3,8 @@ import type { Node, NodeAPI } from 'node-red';
 import { parsePath } from '../engine';
 import type { MapNodeConfig } from './shared/config';
 import { refuseConfig, translator } from './shared/i18n';
-import { onInput } from './shared/input';
+import { onInput, type Done, type Send } from './shared/input';
+import { evaluate, prepareExpression, type Expression } from './shared/jsonata';
 import type { Msg } from './shared/properties';
 import { StatusReporter } from './shared/status';
 
@@ -13,10 +14,10 @@ export = function (RED: NodeAPI) {
     const node = this;
     const t = translator(RED);
     const property = config.property || 'payload';
-    let expr: ReturnType<NodeAPI['util']['prepareJSONataExpression']>;
+    let expr: Expression;
     try {
       parsePath(property);
-      expr = RED.util.prepareJSONataExpression(config.expression, node);
+      expr = prepareExpression(RED, node, config.expression);
     } catch (err) {
       refuseConfig(node, t, err);
       return;
@@ -25,18 +26,7 @@ export = function (RED: NodeAPI) {
     const status = new StatusReporter(node, t, () => [t('status.out', { count: emitted })]);
     status.refresh();
 
-    const drained = onInput(node, false, async (msg, send, done) => {
-      // Control messages (end of stream) pass through untouched.
-      if (msg.control) { send(msg); done(); return; }
-      let result: unknown;
-      try {
-        result = await new Promise((resolve, reject) => RED.util.evaluateJSONataExpression(
-          expr, msg, (err: unknown, r: unknown) => (err ? reject(err) : resolve(r))));
-      } catch (err) {
-        status.error();
-        done(new Error(t('errors.bad-expression', { detail: (err as Error).message ?? String(err) })));
-        return;
-      }
+    const output = (msg: Msg, result: unknown, send: Send, done: Done) => {
       status.rate.mark();
       if (config.flatMap && Array.isArray(result)) {
         // One message per element; each is a copy so downstream changes do not leak between them.
@@ -53,6 +43,18 @@ export = function (RED: NodeAPI) {
         send(msg);
       }
       done();
+    };
+    const failed = (err: unknown, done: Done) => {
+      status.error();
+      done(new Error(t('errors.bad-expression', { detail: (err as Error).message ?? String(err) })));
+    };
+
+    const drained = onInput(node, (msg, send, done) => {
+      // Control messages (end of stream) pass through untouched.
+      if (msg.control) { send(msg); done(); return; }
+      const r = evaluate(expr, msg);
+      if (r instanceof Promise) return r.then((v) => output(msg, v, send, done), (err) => failed(err, done));
+      output(msg, r, send, done);
     });
     node.on('close', (done: () => void) => { status.close(); void drained().then(() => done()); });
   }

@@ -27,6 +27,7 @@ export class KeyedAggregator {
   private readonly keys = new Map<string, KeyEntry>();
   private readonly onUpdate: boolean;
   private readonly now: () => number;
+  private readonly ttlMs: number;
   private seq = 0;
 
   constructor(private readonly options: KeyedAggregatorOptions, private readonly out: (r: KeyedResult) => void) {
@@ -36,6 +37,7 @@ export class KeyedAggregator {
     }
     const ttl = options.ttlMs ?? 0;
     if (typeof ttl !== 'number' || !(ttl >= 0)) throw invalidConfig(`ttl must be ≥ 0 ms, got ${String(ttl)}`);
+    this.ttlMs = ttl;
     this.onUpdate = options.emit !== 'interval';
     this.now = options.now ?? Date.now;
   }
@@ -54,7 +56,8 @@ export class KeyedAggregator {
     }
     const k = String(key);
     let e = this.keys.get(k);
-    const t = this.now();
+    // The clock is only needed for the TTL; first/last follow arrival order either way (ties by seq).
+    const t = this.ttlMs > 0 ? this.now() : 0;
     if (!e) { e = { acc: this.agg.create(), lastSeen: t, dirty: false }; this.keys.set(k, e); }
     this.agg.add(e.acc, value, t, this.seq++);
     e.lastSeen = t;
@@ -79,7 +82,7 @@ export class KeyedAggregator {
 
   /** Forgets keys idle for at least the TTL. Returns how many were forgotten. */
   expire(): number {
-    const ttl = this.options.ttlMs ?? 0;
+    const ttl = this.ttlMs;
     if (ttl <= 0) return 0;
     const t = this.now();
     let n = 0;

@@ -1,6 +1,8 @@
 /**
- * Runs async jobs one at a time in arrival order. JSONata 2.x evaluation is async and gets 10–20× slower when
- * thousands are started at once, and results must keep message order; a ring buffer avoids Array.shift().
+ * Runs jobs one at a time in arrival order. A job may finish synchronously (then nothing is allocated for it)
+ * or return a promise; while one is pending, later jobs wait in a ring buffer (never Array.shift()).
+ * JSONata 2.x evaluation is asynchronous and gets 10–20× slower when thousands are started at once, and
+ * results must keep message order (DESIGN §4).
  */
 export class SerialQueue<T> {
   private buf: (T | undefined)[] = new Array(16);
@@ -9,31 +11,42 @@ export class SerialQueue<T> {
   private running = false;
   private idleWaiters: (() => void)[] = [];
 
-  constructor(private readonly run: (item: T) => Promise<void>) {}
+  constructor(private readonly run: (item: T) => void | Promise<void>) {}
 
   get length(): number { return this.count; }
 
   push(item: T): void {
-    if (this.count === this.buf.length) this.grow();
-    this.buf[(this.head + this.count) % this.buf.length] = item;
-    this.count++;
-    if (!this.running) void this.drain();
+    if (this.running) { this.enqueue(item); return; }
+    const pending = this.start(item);
+    if (pending) void this.drainAfter(pending);
   }
 
   /** Resolves once every queued job has run. */
   drained(): Promise<void> {
-    if (!this.running && this.count === 0) return Promise.resolve();
+    if (!this.running) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  private async drain(): Promise<void> {
+  /** Runs a job; returns its promise if it did not finish synchronously. `run` reports its own errors. */
+  private start(item: T): Promise<void> | undefined {
+    try {
+      const r = this.run(item);
+      return r instanceof Promise ? r : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async drainAfter(first: Promise<void>): Promise<void> {
     this.running = true;
+    try { await first; } catch { /* reported by run */ }
     while (this.count > 0) {
       const item = this.buf[this.head] as T;
       this.buf[this.head] = undefined;
       this.head = (this.head + 1) % this.buf.length;
       this.count--;
-      try { await this.run(item); } catch { /* `run` reports its own errors */ }
+      const pending = this.start(item);
+      if (pending) { try { await pending; } catch { /* reported by run */ } }
     }
     this.running = false;
     const waiters = this.idleWaiters;
@@ -41,10 +54,14 @@ export class SerialQueue<T> {
     for (const w of waiters) w();
   }
 
-  private grow(): void {
-    const next = new Array<T | undefined>(this.buf.length * 2);
-    for (let i = 0; i < this.count; i++) next[i] = this.buf[(this.head + i) % this.buf.length];
-    this.buf = next;
-    this.head = 0;
+  private enqueue(item: T): void {
+    if (this.count === this.buf.length) {
+      const next = new Array<T | undefined>(this.buf.length * 2);
+      for (let i = 0; i < this.count; i++) next[i] = this.buf[(this.head + i) % this.buf.length];
+      this.buf = next;
+      this.head = 0;
+    }
+    this.buf[(this.head + this.count) % this.buf.length] = item;
+    this.count++;
   }
 }

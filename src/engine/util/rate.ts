@@ -1,28 +1,32 @@
-/** Messages per second over a sliding second, for node status; counts in O(1). */
+/** Records per second for node status: `mark` only counts; `sample`, called by the status timer, turns counts into a rate. */
 export class RateMeter {
-  private windowStart = 0;
-  private current = 0;
-  private last = 0;
+  private total = 0;
+  private sampledTotal = 0;
+  private sampledAt: number;
+  private rate = 0;
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(private readonly now: () => number = Date.now) {
+    this.sampledAt = now();
+  }
 
   mark(n = 1): void {
-    this.roll();
-    this.current += n;
+    this.total += n;
   }
 
-  /** The rate of the last complete second. */
-  get perSecond(): number {
-    this.roll();
-    return this.last;
-  }
-
-  private roll(): void {
+  /** The rate since the previous sample (call about once a second). */
+  sample(): number {
     const t = this.now();
-    if (t - this.windowStart >= 1000) {
-      this.last = t - this.windowStart >= 2000 ? 0 : this.current;
-      this.current = 0;
-      this.windowStart = t;
+    const dt = t - this.sampledAt;
+    if (dt > 0) {
+      this.rate = Math.round(((this.total - this.sampledTotal) * 1000) / dt);
+      this.sampledTotal = this.total;
+      this.sampledAt = t;
     }
+    return this.rate;
+  }
+
+  /** The last sampled rate. */
+  get perSecond(): number {
+    return this.rate;
   }
 }

@@ -5,11 +5,12 @@
 import type { NodeAPI, Node, NodeMessage } from 'node-red';
 import { EngineError, compileGetter } from '../../engine';
 import type { PropertyType } from './config';
+import { evaluate, prepareExpression } from './jsonata';
 
 export type Msg = NodeMessage & Record<string, unknown>;
 
 export interface PropertyReader {
-  /** Set when the property can be read synchronously (a msg path). */
+  /** Synchronous read, when there is one (a msg path, a compiled JSONata expression); NOT_COMPILED means "use read". */
   readonly get?: (msg: Msg) => unknown;
   /** Always available. */
   read(msg: Msg): Promise<unknown>;
@@ -17,12 +18,8 @@ export interface PropertyReader {
 
 export function compileProperty(RED: NodeAPI, node: Node, value: string, type: PropertyType | undefined): PropertyReader {
   if (type === 'jsonata') {
-    const expr = RED.util.prepareJSONataExpression(value, node);
-    return {
-      read: (msg) => new Promise((resolve, reject) => {
-        RED.util.evaluateJSONataExpression(expr, msg, (err: unknown, result: unknown) => (err ? reject(err) : resolve(result)));
-      }),
-    };
+    const expr = prepareExpression(RED, node, value);
+    return { get: expr.fast ?? undefined, read: (msg) => Promise.resolve(evaluate(expr, msg)) };
   }
   const get = compileGetter(value);
   return { get, read: (msg) => Promise.resolve(get(msg)) };

@@ -17,7 +17,7 @@ export class StatusReporter {
   /** `details` returns extra parts, already translated (e.g. "3 windows", "2 late"). */
   constructor(private readonly node: Node, private readonly t: (key: string, vars?: Record<string, unknown>) => string,
     private readonly details: () => string[] = () => []) {
-    this.timer = setInterval(() => this.refresh(), 1000);
+    this.timer = setInterval(() => { this.rate.sample(); this.refresh(); }, 1000);
     this.timer.unref?.();
   }
 

@@ -22,6 +22,7 @@ export function registerWindowNode(RED: NodeAPI, type: string,
     RED.nodes.createNode(this, config);
     const node = this;
     const t = translator(RED);
+    const missingKey = t('errors.missing-key');
     // Outputs are collected while the engine runs synchronously, then sent as one send() call.
     let results: Msg[] = [];
     /** The message being handled: an incoming EOS is forwarded as it is. */
@@ -79,7 +80,7 @@ export function registerWindowNode(RED: NodeAPI, type: string,
         if ((time === undefined || time === null) && config.onMissingTimestamp === 'processingTime') ts = Date.now();
         else ts = parseTimestamp(time, config.timestampUnit || 'ms');
       }
-      op.process(recordKey(key, t('errors.missing-key')), ts, value, rec, typeof rec.sourceId === 'string' ? rec.sourceId : undefined);
+      op.process(recordKey(key, missingKey), ts, value, rec, typeof rec.sourceId === 'string' ? rec.sourceId : undefined);
       status.rate.mark();
     };
     const report = (err: unknown) => {
@@ -91,8 +92,8 @@ export function registerWindowNode(RED: NodeAPI, type: string,
       flush(send);
       done(failure && report(failure));
     };
-    // Synchronous for msg-path fields (no promise per message); JSONata fields make it asynchronous.
-    const drained = onInput(node, readers.sync, (msg, send, done) => {
+    // Synchronous while every field reads synchronously; a JSONata evaluation makes that message asynchronous.
+    const drained = onInput(node, (msg, send, done) => {
       let r: ReturnType<typeof forEachRecord> = undefined;
       currentInput = msg;
       if (isEos(msg)) op.eos();
