@@ -99,7 +99,10 @@ async function main() {
   mkdirSync(distDir, { recursive: true });
 
   if (existsSync(engineEntry)) {
-    await build({ ...common, entryPoints: [engineEntry], outfile: path.join(distDir, 'engine.js') });
+    // esbuild's CommonJS exports are getters (two levels deep), paid on every use from a node file's hot
+    // path; the engine's exports never change after load, so it exports plain properties instead.
+    await build({ ...common, entryPoints: [engineEntry], outfile: path.join(distDir, 'engine.js'),
+      footer: { js: 'module.exports = { ...module.exports };' } });
     console.log(`build: ${path.relative(root, engineEntry)} -> dist/engine.js`);
   } else {
     console.warn(`build: ${path.relative(root, engineEntry)} does not exist yet; no engine bundle built`);

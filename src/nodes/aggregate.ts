@@ -60,8 +60,8 @@ export = function (RED: NodeAPI) {
       status.error();
       return new Error(describeError(t, err));
     };
-    const apply = (_rec: Msg, [v, k]: unknown[]) => {
-      agg.add(recordKey(k, missingKey), v);
+    const apply = (_rec: Msg, fields: unknown[]) => {
+      agg.add(recordKey(fields[1], missingKey), fields[0]);
       status.rate.mark();
     };
 

@@ -15,10 +15,18 @@ export class SerialQueue<T> {
 
   get length(): number { return this.count; }
 
+  /** True when no job is pending: the caller may run the next one itself and hand over its promise with `wait`. */
+  get idle(): boolean { return !this.running; }
+
   push(item: T): void {
     if (this.running) { this.enqueue(item); return; }
     const pending = this.start(item);
     if (pending) void this.drainAfter(pending);
+  }
+
+  /** Queued jobs wait until `pending` (a job the caller ran itself while idle) has settled. */
+  wait(pending: Promise<void>): void {
+    void this.drainAfter(pending);
   }
 
   /** Resolves once every queued job has run. */

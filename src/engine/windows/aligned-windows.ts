@@ -70,14 +70,15 @@ export class AlignedWindows implements WindowAlgorithm {
     const { ctx, size, slide } = this;
     const W = ctx.watermark;
     const sLast = ts - mod(ts - this.offset, slide); // latest window start containing ts
-    const sFirst = this.firstStartAfter(ts - size); // earliest window start containing ts
+    // earliest window start containing ts (tumbling: the only one)
+    const sFirst = slide === size ? sLast : this.firstStartAfter(ts - size);
     if (sFirst > sLast) { // ts falls between windows (slide > size)
       if (ts + ctx.lateness <= W) ctx.late(key, ts, value);
       return;
     }
     if (ts > W) { // the fast path: no window containing ts has fired
       const ks = this.keyState(key);
-      ctx.agg.add(this.pane(ks, ts).acc, value, ts, seq);
+      ctx.agg.add(this.pane(ks, slide === size ? sLast : ts - mod(ts - this.offset, this.p)).acc, value, ts, seq);
       if (ctx.emitOnUpdate) this.emitUpdates(ks, sFirst, sLast);
       else if (sFirst + size < ks.fireEnd) this.schedule(ks, sFirst + size);
       return;
@@ -90,7 +91,7 @@ export class AlignedWindows implements WindowAlgorithm {
       return;
     }
     const ks = this.keyState(key);
-    const pane = this.pane(ks, ts);
+    const pane = this.pane(ks, ts - mod(ts - this.offset, this.p));
     ctx.agg.add(pane.acc, value, ts, seq);
     if (ks.fifo && pane.start >= ks.fifoLo && pane.start < ks.fifoHi) ks.fifo = null;
     if (ctx.emitOnUpdate) { this.emitUpdates(ks, firstAccepted, sLast); return; }
@@ -237,9 +238,8 @@ export class AlignedWindows implements WindowAlgorithm {
     return ks;
   }
 
-  /** The pane holding ts, created in order if missing (usually appended at the end). */
-  private pane(ks: KeyState, ts: number): Pane {
-    const ps = ts - mod(ts - this.offset, this.p);
+  /** The pane starting at ps, created in order if missing (usually appended at the end). */
+  private pane(ks: KeyState, ps: number): Pane {
     const panes = ks.panes;
     const n = panes.length;
     if (n > 0 && panes[n - 1].start === ps) return panes[n - 1];

@@ -15,15 +15,19 @@ interface Job { msg: Msg; send: Send; done: Done }
 
 /** Registers `handler` for 'input'; returns a function that resolves when all accepted messages are handled. */
 export function onInput(node: Node, handler: Handler): () => Promise<void> {
-  const run = (job: Job): void | Promise<void> => {
+  const invoke = (msg: Msg, send: Send, done: Done): void | Promise<void> => {
     try {
-      const r = handler(job.msg, job.send, job.done);
-      if (r instanceof Promise) return r.catch((err: Error) => job.done(err));
+      const r = handler(msg, send, done);
+      if (r instanceof Promise) return r.catch((err: Error) => done(err));
     } catch (err) {
-      job.done(err as Error);
+      done(err as Error);
     }
   };
-  const queue = new SerialQueue(run);
-  node.on('input', ((msg: Msg, send: Send, done: Done) => queue.push({ msg, send, done })) as never);
+  const queue = new SerialQueue((job: Job) => invoke(job.msg, job.send, job.done));
+  node.on('input', ((msg: Msg, send: Send, done: Done) => {
+    if (!queue.idle) { queue.push({ msg, send, done }); return; }
+    const pending = invoke(msg, send, done);
+    if (pending) queue.wait(pending);
+  }) as never);
   return () => queue.drained();
 }

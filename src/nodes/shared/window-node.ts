@@ -74,13 +74,14 @@ export function registerWindowNode(RED: NodeAPI, type: string,
     const tickMs = tickInterval(options);
     const ticker = tickMs > 0 ? setInterval(() => { op.tick(); flush((m) => node.send(m as never)); }, tickMs) : null;
 
-    const applyRecord = (rec: Msg, [value, key, time]: unknown[]) => {
+    const applyRecord = (rec: Msg, fields: unknown[]) => {
+      const time = fields[2];
       let ts = NaN;
       if (options.timeMode !== 'processing') {
         if ((time === undefined || time === null) && config.onMissingTimestamp === 'processingTime') ts = Date.now();
         else ts = parseTimestamp(time, config.timestampUnit || 'ms');
       }
-      op.process(recordKey(key, missingKey), ts, value, rec, typeof rec.sourceId === 'string' ? rec.sourceId : undefined);
+      op.process(recordKey(fields[1], missingKey), ts, fields[0], rec, typeof rec.sourceId === 'string' ? rec.sourceId : undefined);
       status.rate.mark();
     };
     const report = (err: unknown) => {
