@@ -27,7 +27,15 @@ interface AstNode {
   [k: string]: unknown;
 }
 
-const STEP_KEYS = new Set(['type', 'value', 'position']);
+/** The AST keys each supported node may carry; any other key (predicate, group, stages, …) means "not compiled". */
+const ALLOWED_KEYS: Record<string, readonly string[]> = {
+  number: [], string: [], value: [], name: [],
+  path: ['steps'],
+  unary: ['expression', 'expressions', 'lhs', 'consarray'],
+  binary: ['lhs', 'rhs'],
+  condition: ['condition', 'then', 'else'],
+  block: ['expressions'],
+};
 
 /** The compiled closure, or null when the expression uses anything outside the subset. */
 export function compileJsonataSubset(ast: unknown): ((ctx: Value) => Value) | null {
@@ -42,12 +50,19 @@ export function compileJsonataSubset(ast: unknown): ((ctx: Value) => Value) | nu
 const UNSUPPORTED = new Error('unsupported');
 
 function compile(n: AstNode): Fn {
+  const allowed = ALLOWED_KEYS[n.type];
+  if (!allowed) throw UNSUPPORTED;
+  for (const k of Object.keys(n)) if (k !== 'type' && k !== 'value' && k !== 'position' && !allowed.includes(k)) throw UNSUPPORTED;
   switch (n.type) {
     case 'number': case 'string': case 'value': {
       const v = n.value;
       return () => v;
     }
     case 'path': return compilePath(n.steps ?? []);
+    case 'block': { // parentheses around one expression
+      if (!Array.isArray(n.expressions) || n.expressions.length !== 1) throw UNSUPPORTED;
+      return compile(n.expressions[0]);
+    }
     case 'unary': return compileUnary(n);
     case 'binary': return compileBinary(n);
     case 'condition': {
@@ -71,7 +86,7 @@ function compilePath(steps: AstNode[]): Fn {
   if (steps.length === 0) throw UNSUPPORTED;
   const names = steps.map((s) => {
     if (s.type !== 'name' || typeof s.value !== 'string') throw UNSUPPORTED;
-    for (const k of Object.keys(s)) if (!STEP_KEYS.has(k)) throw UNSUPPORTED; // filters, groups, …
+    for (const k of Object.keys(s)) if (k !== 'type' && k !== 'value' && k !== 'position') throw UNSUPPORTED; // filters, groups, …
     return s.value;
   });
   return (ctx) => {
@@ -80,7 +95,9 @@ function compilePath(steps: AstNode[]): Fn {
       if (x === undefined || x === null) return undefined;
       if (Array.isArray(x)) return NOT_COMPILED; // JSONata maps over arrays
       if (typeof x !== 'object') return undefined;
-      x = (x as Record<string, unknown>)[name];
+      const o = x as Record<string, unknown>;
+      if (o._jsonata_lambda === true || o._jsonata_function === true) return NOT_COMPILED; // JSONata sees a function
+      x = o[name];
     }
     return Array.isArray(x) || typeof x === 'function' ? NOT_COMPILED : x;
   };
@@ -92,12 +109,15 @@ function compileUnary(n: AstNode): Fn {
     return (x) => {
       const v = e(x);
       if (v === undefined || v === NOT_COMPILED) return v;
-      return typeof v === 'number' ? -v : NOT_COMPILED;
+      return isNumeric(v) ? -v : NOT_COMPILED; // JSONata raises D1001/D1002
     };
   }
   if (n.value === '{' && Array.isArray(n.lhs) && !n.group) {
+    const seen = new Set<string>();
     const pairs = (n.lhs as [AstNode, AstNode][]).map(([k, v]) => {
-      if (k.type !== 'string' || typeof k.value !== 'string') throw UNSUPPORTED;
+      // String keys only; a repeated key is an error in JSONata, and Object.prototype names trip it up.
+      if (k.type !== 'string' || typeof k.value !== 'string' || seen.has(k.value) || k.value in Object.prototype) throw UNSUPPORTED;
+      seen.add(k.value);
       return [k.value, compile(v)] as const;
     });
     return (x) => {
@@ -143,9 +163,10 @@ function compileBinary(n: AstNode): Fn {
       const a = l(x);
       const b = r(x);
       if (a === NOT_COMPILED || b === NOT_COMPILED) return NOT_COMPILED;
+      // JSONata checks each defined operand first (T2001/T2002, D1001 for ±Infinity), then undefined wins.
+      if ((a !== undefined && !isNumeric(a)) || (b !== undefined && !isNumeric(b))) return NOT_COMPILED;
       if (a === undefined || b === undefined) return undefined;
-      if (typeof a !== 'number' || typeof b !== 'number') return NOT_COMPILED; // JSONata raises T2001/T2002
-      const v = arith(a, b);
+      const v = arith(a as number, b as number);
       return Number.isFinite(v) ? v : NOT_COMPILED; // JSONata raises D1001
     };
   }
@@ -155,9 +176,10 @@ function compileBinary(n: AstNode): Fn {
       const a = l(x);
       const b = r(x);
       if (a === NOT_COMPILED || b === NOT_COMPILED) return NOT_COMPILED;
-      if (a === undefined || b === undefined) return false;
-      if ((typeof a === 'number' && typeof b === 'number') || (typeof a === 'string' && typeof b === 'string')) return order(a, b);
-      return NOT_COMPILED; // JSONata raises T2009/T2010
+      if (!comparable(a) || !comparable(b)) return NOT_COMPILED; // JSONata raises T2010
+      if (a === undefined || b === undefined) return undefined;
+      if (typeof a !== typeof b) return NOT_COMPILED; // JSONata raises T2009
+      return order(a as number | string, b as number | string);
     };
   }
   if (op === '=' || op === '!=') {
@@ -194,4 +216,14 @@ function compileBinary(n: AstNode): Fn {
     };
   }
   throw UNSUPPORTED;
+}
+
+/** A number JSONata accepts in arithmetic: not NaN, and finite (±Infinity raises D1001). */
+function isNumeric(v: unknown): v is number {
+  return typeof v === 'number' && Number.isFinite(v);
+}
+
+/** Operands JSONata can order: numbers, strings, or nothing. */
+function comparable(v: unknown): boolean {
+  return v === undefined || typeof v === 'number' || typeof v === 'string';
 }
