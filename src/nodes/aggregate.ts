@@ -60,6 +60,7 @@ export = function (RED: NodeAPI) {
       status.error();
       return new Error(describeError(t, err));
     };
+    const reportRecord = (err: unknown, rec: Msg) => node.error(report(err).message, rec);
     const apply = (_rec: Msg, fields: unknown[]) => {
       agg.add(recordKey(fields[1], missingKey), fields[0]);
       status.rate.mark();
@@ -81,7 +82,7 @@ export = function (RED: NodeAPI) {
         agg.flush();
         out.push(msg);
       } else {
-        const r = forEachRecord(msg, readers, apply, (err, rec) => node.error(report(err).message, rec));
+        const r = forEachRecord(msg, readers, apply, reportRecord);
         if (r instanceof Promise) return r.then((f) => complete(send, done, f));
         return complete(send, done, r);
       }

@@ -88,6 +88,7 @@ export function registerWindowNode(RED: NodeAPI, type: string,
       status.error();
       return new Error(describeError(t, err));
     };
+    const reportRecord = (err: unknown, rec: Msg) => node.error(report(err).message, rec);
 
     const complete = (send: Send, done: Done, failure: Error | undefined) => {
       flush(send);
@@ -99,7 +100,7 @@ export function registerWindowNode(RED: NodeAPI, type: string,
       currentInput = msg;
       if (isEos(msg)) op.eos();
       else if (msg.reset) op = new WindowOperator<Msg>(options, collect);
-      else r = forEachRecord(msg, readers, applyRecord, (err, rec) => node.error(report(err).message, rec));
+      else r = forEachRecord(msg, readers, applyRecord, reportRecord);
       currentInput = undefined;
       if (r instanceof Promise) return r.then((f) => complete(send, done, f));
       complete(send, done, r);
