@@ -12,7 +12,7 @@
 //
 // Usage: node scripts/build.mjs [--root <dir>]   (--root is for testing the build on a scratch tree)
 import { build } from 'esbuild';
-import { cpSync, existsSync, readdirSync, readFileSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
@@ -93,6 +93,26 @@ function listNodeEntries() {
     .sort();
 }
 
+/**
+ * Help pages that share text (the three window nodes) hold `<!-- include partials/<file> -->` lines; the
+ * copies beside the node files get the partial's text in their place, so each shared paragraph is written once.
+ */
+function expandHelpIncludes(srcLocales, outLocales, problems) {
+  if (!existsSync(outLocales)) return;
+  for (const lang of readdirSync(outLocales)) {
+    for (const f of readdirSync(path.join(outLocales, lang)).filter((n) => n.endsWith('.html'))) {
+      const file = path.join(outLocales, lang, f);
+      const text = readFileSync(file, 'utf8');
+      const expanded = text.replace(/^<!-- include ([\w./-]+) -->$/gm, (line, rel) => {
+        const part = path.join(srcLocales, lang, rel);
+        if (!existsSync(part)) { problems.push(`locales/${lang}/${f}: missing include ${rel}`); return line; }
+        return readFileSync(part, 'utf8').replace(/\n$/, '');
+      });
+      if (expanded !== text) writeFileSync(file, expanded);
+    }
+  }
+}
+
 async function main() {
   const t0 = Date.now();
   rmSync(distDir, { recursive: true, force: true });
@@ -151,10 +171,11 @@ async function main() {
     const to = path.join(nodesOutDir, dir);
     rmSync(to, { recursive: true, force: true });
     if (existsSync(from)) {
-      cpSync(from, to, { recursive: true });
+      cpSync(from, to, { recursive: true, filter: (src) => path.basename(src) !== 'partials' });
       console.log(`build: ${dir}/ -> nodes/${dir}/`);
     }
   }
+  expandHelpIncludes(path.join(root, 'locales'), path.join(nodesOutDir, 'locales'), problems);
 
   if (problems.length) {
     for (const p of problems) console.error(`build: ERROR ${p}`);
