@@ -5,7 +5,7 @@ export { WindowOperator, configKey } from './windows/window-operator';
 export { KeyedAggregator, type KeyedAggregatorOptions, type KeyedResult } from './aggregates/keyed-aggregator';
 export { AGGREGATE_NAMES, DEFAULT_AGGREGATES, AggregateSet } from './aggregates/accumulator';
 export { parseTimestamp, type TimestampUnit } from './time/timestamp';
-export { toMillis, formatMillis, type DurationUnit } from './time/duration';
+export { toMillis, type DurationUnit } from './time/duration';
 export { compileRules, compileRule, type Rule, type RuleOperator, type Operand, type Predicate } from './filter/rules';
 export { compileGetter, parsePath } from './filter/path';
 export { SerialQueue } from './queue/serial-queue';

@@ -122,11 +122,6 @@ export class AggregateSet {
     return a;
   }
 
-  clone(a: Acc): Acc {
-    const c = this.create();
-    this.merge(c, a);
-    return c;
-  }
 
   /** The flat result object: exactly the configured names, null where undefined. */
   result(a: Acc): AggregateValues {

@@ -9,11 +9,3 @@ export function toMillis(value: number | string | undefined, unit: DurationUnit 
   if (factor === undefined || !Number.isFinite(n)) return NaN;
   return Math.round(n * factor);
 }
-
-/** `5000` → `5s`, `90000` → `90s`, `300000` → `5min`: for labels and status. */
-export function formatMillis(ms: number): string {
-  for (const [unit, f] of [['d', 86400000], ['h', 3600000], ['min', 60000], ['s', 1000]] as const) {
-    if (ms >= f && ms % f === 0) return `${ms / f}${unit}`;
-  }
-  return `${ms}ms`;
-}
