@@ -24,7 +24,7 @@
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-# shellcheck source=lib.sh
+# shellcheck source=scripts/services/lib.sh
 source "$HERE/lib.sh"
 
 NAME=kafka
@@ -309,13 +309,15 @@ start() {
   format_storage
 
   t0="$(sk_now_ms)"
+  # this start's logs only (the previous run's are kept beside them as *.prev)
+  [[ -f "$LOGS/server.log" ]] && mv -f "$LOGS/server.log" "$LOGS/server.log.prev"
+  [[ -f "$LOGS/kafka.out" ]] && mv -f "$LOGS/kafka.out" "$LOGS/kafka.out.prev"
   : >"$LOGS/kafka.out"
-  # setsid + nohup: the broker outlives this script and its terminal; 9>&- drops our lock's fd.
-  setsid nohup "$JAVA" -Xms128m -Xmx"$HEAP" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
+  sk_spawn "$LOGS/kafka.out" "$JAVA" -Xms128m -Xmx"$HEAP" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
     -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent -Djava.awt.headless=true \
     -Dlog4j2.configurationFile="$RUN/log4j2.properties" -Dkafka.logs.dir="$LOGS" \
-    -cp "$LIBS/*" kafka.Kafka "$PROPS" >>"$LOGS/kafka.out" 2>&1 </dev/null 9>&- &
-  pid=$!
+    -cp "$LIBS/*" kafka.Kafka "$PROPS"
+  pid="$SK_SPAWNED_PID"
   printf '%s\n' "$pid" >"$PIDFILE"
   sk_log "$NAME" "started pid $pid (Kafka $KAFKA_VERSION, heap $HEAP), waiting for the listeners"
 
@@ -327,14 +329,14 @@ start() {
   }
   for p in "$PORT" "$SASL_PORT"; do
     until sk_port_open "$p"; do
-      kill -0 "$pid" 2>/dev/null || { rm -f "$PIDFILE"; fail "the broker exited during start-up"; }
+      sk_running "$pid" || { rm -f "$PIDFILE"; fail "the broker exited during start-up"; }
       ((SECONDS < deadline)) || { stop_broker; fail "127.0.0.1:$p not open after ${START_TIMEOUT}s"; }
       sleep 0.2
     done
   done
   sk_log "$NAME" "listeners open after $(sk_took "$t0"), checking metadata on both"
   until out="$(check_ready)"; do
-    kill -0 "$pid" 2>/dev/null || { rm -f "$PIDFILE"; fail "the broker exited during start-up"; }
+    sk_running "$pid" || { rm -f "$PIDFILE"; fail "the broker exited during start-up"; }
     ((SECONDS < deadline)) || { sk_log "$NAME" "$out"; stop_broker; fail "no metadata answer after ${START_TIMEOUT}s"; }
     sleep 0.5
   done
@@ -344,6 +346,10 @@ start() {
 
 stop_broker() {
   sk_stop_pid "$NAME" "$PIDFILE" "$MARKER" "$STOP_TIMEOUT"
+  local p deadline=$((SECONDS + 10))
+  for p in "$PORT" "$SASL_PORT" "$CONTROLLER_PORT"; do
+    while sk_port_open "$p" && ((SECONDS < deadline)); do sleep 0.1; done
+  done
 }
 
 status() {

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034
 # Shared helpers for scripts/services/*.sh (sourced, not run). Bash only.
 # Each service script keeps its state outside the repo:
 #   cache (downloads, generated certificates): ${STREAMKIT_CACHE:-$HOME/.cache/streamkit}
@@ -44,6 +45,21 @@ sk_pid_alive() {
   tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$marker"
 }
 
+# sk_running PID: true while PID exists and is not a zombie (a zombie whose parent does not reap it
+# would otherwise look alive forever to kill -0). A multi-threaded process (a JVM) counts as running
+# while any of its threads is, since its leader shows as a zombie before the others have exited and
+# released its sockets.
+sk_running() {
+  local st t
+  kill -0 "$1" 2>/dev/null || return 1
+  for t in /proc/"$1"/task/*/stat; do
+    st="$(cat "$t" 2>/dev/null)" || continue
+    st="${st##*) }"
+    [[ "${st:0:1}" == Z ]] || return 0
+  done
+  return 1
+}
+
 # sk_stop_pid NAME PIDFILE MARKER TIMEOUT_S: SIGTERM, wait up to TIMEOUT_S, then SIGKILL; waits
 # until the process is gone and removes the pid file.
 sk_stop_pid() {
@@ -57,11 +73,11 @@ sk_stop_pid() {
   t0="$(sk_now_ms)"
   kill -TERM "$pid" 2>/dev/null || true
   deadline=$((SECONDS + timeout))
-  while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.2; done
-  if kill -0 "$pid" 2>/dev/null; then
+  while sk_running "$pid" && ((SECONDS < deadline)); do sleep 0.2; done
+  if sk_running "$pid"; then
     sk_log "$name" "still running after ${timeout}s: SIGKILL pid $pid"
     kill -KILL "$pid" 2>/dev/null || true
-    while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+    while sk_running "$pid"; do sleep 0.1; done
   fi
   rm -f "$pidfile"
   sk_log "$name" "stopped pid $pid in $(sk_took "$t0")"
@@ -86,13 +102,41 @@ sk_java() {
   printf '%s\n' "$j"
 }
 
-# sk_tail NAME FILE [LINES]: the last lines of a log, indented, on stderr.
+# sk_tail NAME FILE [LINES]: the last lines of a log (without tab-indented continuation lines,
+# such as a dump of configuration values), indented, on stderr.
 sk_tail() {
   local name="$1" file="$2" n="${3:-40}"
   if [[ -f "$file" ]]; then
     sk_log "$name" "last $n lines of $file:"
-    tail -n "$n" "$file" | sed 's/^/    /' >&2
+    grep -v $'^\t' "$file" | tail -n "$n" | sed 's/^/    /' >&2
   else
     sk_log "$name" "(no log at $file)"
   fi
+}
+
+# sk_spawn LOGFILE CMD...: starts CMD detached (own session, stdin /dev/null, stdout+stderr
+# appended to LOGFILE, every other inherited descriptor closed, so that no caller's pipe or lock
+# stays open for the service's lifetime). Sets SK_SPAWNED_PID.
+sk_spawn() {
+  local log="$1"
+  shift
+  (
+    local fd pgrp
+    for fd in /proc/"$BASHPID"/fd/*; do
+      fd="${fd##*/}"
+      if ((fd > 2)); then eval "exec ${fd}>&-" 2>/dev/null || true; fi
+    done
+    trap '' HUP
+    # setsid(1) forks when the caller leads its process group (job control on): then $! would
+    # not be the service's pid. Such a subshell already has a process group of its own.
+    local stat
+    stat="$(cat /proc/"$BASHPID"/stat)"
+    stat="${stat##*) }"      # state ppid pgrp ...
+    read -r _ _ pgrp _ <<<"$stat"
+    if [[ "$pgrp" == "$BASHPID" ]]; then
+      exec "$@" </dev/null >>"$log" 2>&1
+    fi
+    exec setsid "$@" </dev/null >>"$log" 2>&1
+  ) &
+  SK_SPAWNED_PID=$!
 }
