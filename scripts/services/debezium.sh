@@ -25,8 +25,12 @@
 #   /connectors/NAME/config with a config like the default one (`GET /connectors/streamkit-postgres/config`,
 #   or the file $DEBEZIUM_CONNECTOR_CONFIG) with its OWN slot.name and topic.prefix; connector-level
 #   key.converter/value.converter(.schemas.enable) and transforms (io.debezium.transforms.ExtractNewRecordState)
-#   override the worker's. Connectors made through REST are not kept across a restart (standalone mode);
-#   DELETE them when done and drop their slots (SELECT pg_drop_replication_slot('...')) so WAL is not held.
+#   override the worker's. Connectors made through REST are not kept across a restart (standalone mode),
+#   but their offsets are (the offsets file, keyed by connector name and topic.prefix): a connector made
+#   again under the same name whose slot was dropped fails ("trying to read change stream starting at
+#   ..."). Clean up with PUT /connectors/NAME/stop, DELETE /connectors/NAME/offsets, DELETE
+#   /connectors/NAME, then SELECT pg_drop_replication_slot('SLOT') (an idle slot holds WAL), or use
+#   names, slots and prefixes unique to the run.
 #
 # Worker: REST http://127.0.0.1:${STREAMKIT_DEBEZIUM_REST_PORT:-18083}, broker ${STREAMKIT_DEBEZIUM_KAFKA:-127.0.0.1:${STREAMKIT_KAFKA_PORT:-19092}}
 #   (PLAINTEXT), offsets in the run dir. Other knobs: STREAMKIT_DEBEZIUM_VERSION (Debezium, default below),
@@ -273,8 +277,8 @@ connector_state() {
 
 # ---- start / stop -------------------------------------------------------------------------------
 start() {
-  local t_all t0 pid deadline arg state active kafka_port pg_t0
-  local -a overrides=() extra=() names=()
+  local t_all t0 pid deadline arg state active kafka_port pg_t0 i slot
+  local -a overrides=() extra=() names=() slots=()
   t_all="$(sk_now_ms)"
   for arg in "$@"; do
     if [[ -f "$arg" ]]; then
@@ -305,12 +309,10 @@ start() {
   write_worker
   write_connector "${overrides[@]}"
   names=("$CONNECTOR")
+  slots=("$(slot_of_default)")
   for arg in "${extra[@]}"; do
-    if [[ "$arg" == *.json ]]; then
-      names+=("$(sed -n 's/^[[:space:]]*{[[:space:]]*"name"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p; s/.*"name"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p' "$arg" | head -n 1)")
-    else
-      names+=("$(sed -n 's/^name[[:space:]]*=[[:space:]]*//p' "$arg" | head -n 1)")
-    fi
+    names+=("$(config_value "$arg" name)")
+    slots+=("$(config_value "$arg" slot.name)")
   done
 
   t0="$(sk_now_ms)"
@@ -329,6 +331,10 @@ start() {
   fail() {
     sk_tail "$NAME" "$LOGS/connect.out" 15
     sk_tail "$NAME" "$LOGS/connect.log" 40
+    if grep -q -E '^\[[^]]*\] ERROR ' "$LOGS/connect.log" 2>/dev/null; then
+      sk_log "$NAME" "first errors in $LOGS/connect.log:"
+      grep -A2 -m 6 -E '^\[[^]]*\] ERROR ' "$LOGS/connect.log" | cut -c1-400 | sed 's/^/    /' >&2 || true
+    fi
     sk_die "$NAME" "$*"
   }
   check_alive() {
@@ -354,16 +360,30 @@ start() {
   # RUNNING comes once the task has started (slot created); the snapshot runs after that, and the slot
   # becomes active when streaming begins: wait for it so that what tests write next is streamed
   pg_t0="$(sk_now_ms)"
-  while :; do
-    active="$(pg_query "SELECT active FROM pg_replication_slots WHERE slot_name = '$(slot_of_default)'" 2>/dev/null || true)"
-    [[ "$active" == t ]] && break
-    state="$(connector_state "$CONNECTOR")"
-    [[ "$state" == FAILED* ]] && { stop_worker; fail "connector $CONNECTOR failed: ${state#FAILED }"; }
-    check_alive "replication slot $(slot_of_default) not active (snapshot still running?)"
-    sleep 0.2
+  for i in "${!slots[@]}"; do
+    slot="${slots[$i]}"
+    [[ "$slot" =~ ^[a-z0-9_]+$ ]] || continue # no slot.name given (or not a PostgreSQL connector)
+    while :; do
+      active="$(pg_query "SELECT active FROM pg_replication_slots WHERE slot_name = '$slot'" 2>/dev/null || true)"
+      [[ "$active" == t ]] && break
+      state="$(connector_state "${names[$i]}")"
+      [[ "$state" == FAILED* ]] && { stop_worker; fail "connector ${names[$i]} failed: ${state#FAILED }"; }
+      check_alive "replication slot $slot of ${names[$i]} not active (snapshot still running?)"
+      sleep 0.2
+    done
+    sk_log "$NAME" "slot $slot of ${names[$i]} active (snapshot done, streaming) after $(sk_took "$pg_t0") more"
   done
-  sk_log "$NAME" "slot $(slot_of_default) active (snapshot done, streaming) after $(sk_took "$pg_t0") more"
   sk_log "$NAME" "ready: $URL, connector $CONNECTOR -> topics $(prefix_of_default).<schema>.<table>; worker up in $(sk_took "$t0"), start took $(sk_took "$t_all") in all; logs in $LOGS"
+}
+
+# config_value FILE KEY: KEY's value in a connector config file (.json: "KEY":"VALUE"; else KEY=VALUE)
+config_value() {
+  local file="$1" key="${2//./\\.}"
+  if [[ "$file" == *.json ]]; then
+    grep -oE "\"$key\"[[:space:]]*:[[:space:]]*\"[^\"]*\"" "$file" | head -n 1 | sed -E 's/.*:[[:space:]]*"([^"]*)"$/\1/'
+  else
+    sed -n -E "s/^[[:space:]]*${key}[[:space:]]*[=:][[:space:]]*//p" "$file" | tail -n 1
+  fi
 }
 
 slot_of_default() { grep -E '^slot\.name=' "$CONN_PROPS" | tail -n 1 | cut -d= -f2-; }

@@ -108,7 +108,8 @@ sk_tail() {
   local name="$1" file="$2" n="${3:-40}"
   if [[ -f "$file" ]]; then
     sk_log "$name" "last $n lines of $file:"
-    grep -v $'^\t' "$file" | tail -n "$n" | sed 's/^/    /' >&2
+    # (grep finds nothing in an empty log: that must not end a caller running under errexit/pipefail)
+    { grep -v $'^\t' "$file" || true; } | tail -n "$n" | sed 's/^/    /' >&2
   else
     sk_log "$name" "(no log at $file)"
   fi
