@@ -9,13 +9,13 @@ export function gcd(a: number, b: number): number {
   return Math.abs(a);
 }
 
-/** Index of the first element of the sorted `arr` whose `by(x)` is ≥ `v` (arr.length if none). */
-export function lowerBound<T>(arr: readonly T[], v: number, by: (x: T) => number): number {
+/** Index of the first element of the ascending `arr` that is ≥ `v` (arr.length if none), by `by` when given. */
+export function lowerBound<T>(arr: readonly T[], v: number, by?: (x: T) => number): number {
   let lo = 0;
   let hi = arr.length;
   while (lo < hi) {
     const m = (lo + hi) >>> 1;
-    if (by(arr[m]) < v) lo = m + 1;
+    if ((by ? by(arr[m]) : (arr[m] as number)) < v) lo = m + 1;
     else hi = m;
   }
   return lo;

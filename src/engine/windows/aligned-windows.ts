@@ -15,10 +15,10 @@ import type { WindowBounds } from '../types';
 import type { WindowAlgorithm, WindowContext, WindowHistory } from './context';
 import { TwoStackAggregate } from './two-stack';
 
-interface Pane { start: number; acc: Acc }
-
 class KeyState {
-  readonly panes: Pane[] = [];
+  /** Live panes as parallel arrays, sorted by start. */
+  readonly starts: number[] = [];
+  readonly accs: Acc[] = [];
   /** End of the next window to fire ON_TIME, Infinity when none. */
   fireEnd = Infinity;
   /** Emission history per window start (only when the context tracks history). */
@@ -31,8 +31,6 @@ class KeyState {
   cleanupAt = Infinity;
   constructor(readonly key: string) {}
 }
-
-const paneStart = (p: Pane): number => p.start;
 
 export class AlignedWindows implements WindowAlgorithm {
   private readonly keys = new Map<string, KeyState>();
@@ -78,7 +76,7 @@ export class AlignedWindows implements WindowAlgorithm {
     }
     if (ts > W) { // the fast path: no window containing ts has fired
       const ks = this.keyState(key);
-      ctx.agg.add(this.pane(ks, slide === size ? sLast : ts - mod(ts - this.offset, this.p)).acc, value, ts, seq);
+      ctx.agg.add(this.pane(ks, slide === size ? sLast : ts - mod(ts - this.offset, this.p)), value, ts, seq);
       if (ctx.emitOnUpdate) this.emitUpdates(ks, sFirst, sLast);
       else if (sFirst + size < ks.fireEnd) this.schedule(ks, sFirst + size);
       return;
@@ -91,9 +89,9 @@ export class AlignedWindows implements WindowAlgorithm {
       return;
     }
     const ks = this.keyState(key);
-    const pane = this.pane(ks, ts - mod(ts - this.offset, this.p));
-    ctx.agg.add(pane.acc, value, ts, seq);
-    if (ks.fifo && pane.start >= ks.fifoLo && pane.start < ks.fifoHi) ks.fifo = null;
+    const ps = ts - mod(ts - this.offset, this.p);
+    ctx.agg.add(this.pane(ks, ps), value, ts, seq);
+    if (ks.fifo && ps >= ks.fifoLo && ps < ks.fifoHi) ks.fifo = null;
     if (ctx.emitOnUpdate) { this.emitUpdates(ks, firstAccepted, sLast); return; }
     for (let s = firstAccepted; s <= sLast; s += slide) {
       const end = s + size;
@@ -139,9 +137,9 @@ export class AlignedWindows implements WindowAlgorithm {
 
   /** Smallest window end > `after` whose window holds a live pane (Infinity if none). */
   private nextWindowEnd(ks: KeyState, after: number): number {
-    const panes = ks.panes;
-    for (let i = lowerBound(panes, after - this.size + 1, paneStart); i < panes.length; i++) {
-      const ps = panes[i].start;
+    const starts = ks.starts;
+    for (let i = lowerBound(starts, after - this.size + 1); i < starts.length; i++) {
+      const ps = starts[i];
       const e = this.firstEndAtLeast(Math.max(after + 1, ps + 1));
       if (e - this.size <= ps) return e;
     }
@@ -151,24 +149,24 @@ export class AlignedWindows implements WindowAlgorithm {
   /** Releases panes (and window histories) whose last window is past `W` + L (SPEC §3.3 pane retention). */
   private cleanup(ks: KeyState, W: number): void {
     const { size, slide, ctx } = this;
-    const panes = ks.panes;
+    const starts = ks.starts;
     let n = 0;
-    while (n < panes.length) {
-      const ps = panes[n].start;
+    while (n < starts.length) {
+      const ps = starts[n];
       const lastStart = ps - mod(ps - this.offset, slide);
       if (lastStart + size - 1 + ctx.lateness > W) break;
       n++;
     }
-    if (n > 0) { panes.splice(0, n); this.panesOpen -= n; }
+    if (n > 0) { starts.splice(0, n); ks.accs.splice(0, n); this.panesOpen -= n; }
     if (ks.history) {
       for (const s of ks.history.keys()) if (s + size - 1 + ctx.lateness <= W) ks.history.delete(s);
     }
-    if (panes.length === 0) {
+    if (starts.length === 0) {
       if (ks.fireEnd === Infinity) this.keys.delete(ks.key);
       return;
     }
     if (this.cleanups) {
-      const ps = panes[0].start;
+      const ps = starts[0];
       const at = ps - mod(ps - this.offset, slide) + size - 1 + ctx.lateness;
       if (at < ks.cleanupAt) { ks.cleanupAt = at; this.cleanups.push(ks); }
     }
@@ -182,10 +180,9 @@ export class AlignedWindows implements WindowAlgorithm {
     }
     const fifo = ks.fifo;
     while (fifo.oldest() < start) fifo.pop();
-    const panes = ks.panes;
-    const from = Math.max(ks.fifoHi, start);
-    for (let i = lowerBound(panes, from, paneStart); i < panes.length && panes[i].start < end; i++) {
-      fifo.push(panes[i].start, panes[i].acc);
+    const { starts, accs } = ks;
+    for (let i = lowerBound(starts, Math.max(ks.fifoHi, start)); i < starts.length && starts[i] < end; i++) {
+      fifo.push(starts[i], accs[i]);
     }
     ks.fifoLo = start;
     ks.fifoHi = end;
@@ -196,10 +193,8 @@ export class AlignedWindows implements WindowAlgorithm {
   private emitDirect(ks: KeyState, s: number, timing: 'EARLY' | 'LATE'): void {
     const agg = this.ctx.agg;
     const acc = agg.reset(this.scratch);
-    const panes = ks.panes;
-    for (let i = lowerBound(panes, s, paneStart); i < panes.length && panes[i].start < s + this.size; i++) {
-      agg.merge(acc, panes[i].acc);
-    }
+    const { starts, accs } = ks;
+    for (let i = lowerBound(starts, s); i < starts.length && starts[i] < s + this.size; i++) agg.merge(acc, accs[i]);
     this.ctx.emitResult(ks.key, this.bounds(s), timing, acc, this.history(ks, s));
   }
 
@@ -210,8 +205,8 @@ export class AlignedWindows implements WindowAlgorithm {
   }
 
   private scheduleCleanup(ks: KeyState): void {
-    if (!this.cleanups || ks.panes.length === 0) return;
-    const ps = ks.panes[0].start;
+    if (!this.cleanups || ks.starts.length === 0) return;
+    const ps = ks.starts[0];
     const at = ps - mod(ps - this.offset, this.slide) + this.size - 1 + this.ctx.lateness;
     if (at < ks.cleanupAt) { ks.cleanupAt = at; this.cleanups.push(ks); }
   }
@@ -238,22 +233,22 @@ export class AlignedWindows implements WindowAlgorithm {
     return ks;
   }
 
-  /** The pane starting at ps, created in order if missing (usually appended at the end). */
-  private pane(ks: KeyState, ps: number): Pane {
-    const panes = ks.panes;
-    const n = panes.length;
-    if (n > 0 && panes[n - 1].start === ps) return panes[n - 1];
-    const i = n > 0 && panes[n - 1].start < ps ? n : lowerBound(panes, ps, paneStart);
-    if (i < n && panes[i].start === ps) return panes[i];
-    const pane = { start: ps, acc: this.ctx.agg.create() };
-    panes.splice(i, 0, pane);
+  /** The accumulator of the pane starting at ps, created in order if missing (usually appended at the end). */
+  private pane(ks: KeyState, ps: number): Acc {
+    const { starts, accs } = ks;
+    const n = starts.length;
+    if (n > 0 && starts[n - 1] === ps) return accs[n - 1];
+    const i = n > 0 && starts[n - 1] < ps ? n : lowerBound(starts, ps);
+    if (i < n && starts[i] === ps) return accs[i];
+    const acc = this.ctx.agg.create();
+    if (i === n) { starts.push(ps); accs.push(acc); }
+    else { starts.splice(i, 0, ps); accs.splice(i, 0, acc); }
     this.panesOpen++;
-    return pane;
+    return acc;
   }
 
   private paneAt(ks: KeyState, start: number): Acc {
-    const panes = ks.panes;
-    return panes[lowerBound(panes, start, paneStart)].acc;
+    return ks.accs[lowerBound(ks.starts, start)];
   }
 
   private history(ks: KeyState, start: number): WindowHistory | null {
@@ -283,7 +278,7 @@ export class AlignedWindows implements WindowAlgorithm {
     return [...this.keys.values()].map((ks) => ({
       key: ks.key,
       fireEnd: ks.fireEnd,
-      panes: ks.panes.map((p) => [p.start, agg.toJSON(p.acc)]),
+      panes: ks.starts.map((start, i) => [start, agg.toJSON(ks.accs[i])]),
       history: ks.history ? [...ks.history] : null,
     }));
   }
@@ -292,7 +287,7 @@ export class AlignedWindows implements WindowAlgorithm {
     const agg = this.ctx.agg;
     for (const k of s as { key: string; fireEnd: number; panes: [number, unknown[]][]; history: [number, WindowHistory][] | null }[]) {
       const ks = this.keyState(k.key);
-      for (const [start, acc] of k.panes) { ks.panes.push({ start, acc: agg.fromJSON(acc) }); this.panesOpen++; }
+      for (const [start, acc] of k.panes) { ks.starts.push(start); ks.accs.push(agg.fromJSON(acc)); this.panesOpen++; }
       if (k.history) ks.history = new Map(k.history);
       if (k.fireEnd !== Infinity) this.schedule(ks, k.fireEnd);
       else this.scheduleCleanup(ks);

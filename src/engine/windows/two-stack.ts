@@ -1,18 +1,18 @@
 /**
  * FIFO aggregation over a sequence of panes (the "two-stacks" sliding-window aggregate): push at the back, pop at
  * the front, query the merge of everything inside, each in amortised O(1) merges whatever the window length.
- * Works for non-invertible aggregates (min, max, first, last, distinct) too.
+ * Works for non-invertible aggregates (min, max, first, last, distinct) too. Parallel arrays, no entry objects.
  */
 import type { Acc, AggregateSet } from '../aggregates/accumulator';
 
-interface FrontEntry { start: number; agg: Acc }
-
 export class TwoStackAggregate {
-  /** Oldest last; each entry's `agg` covers itself and every newer front entry. */
-  private front: FrontEntry[] = [];
-  private back: { start: number; acc: Acc }[] = [];
-  private backAgg: Acc;
-  /** Accumulators of popped front entries, reused by the next flip. */
+  /** Front stack, oldest last; each aggregate covers its pane and every newer front pane. */
+  private readonly frontStarts: number[] = [];
+  private readonly frontAggs: Acc[] = [];
+  private readonly backStarts: number[] = [];
+  private readonly backAccs: Acc[] = [];
+  private readonly backAgg: Acc;
+  /** Aggregates of popped front entries, reused by the next flip. */
   private readonly spare: Acc[] = [];
 
   constructor(private readonly set: AggregateSet) {
@@ -20,42 +20,45 @@ export class TwoStackAggregate {
   }
 
   push(start: number, acc: Acc): void {
-    this.back.push({ start, acc });
+    this.backStarts.push(start);
+    this.backAccs.push(acc);
     this.set.merge(this.backAgg, acc);
   }
 
   /** Start of the oldest pane held, or Infinity when empty. */
   oldest(): number {
-    const f = this.front;
-    if (f.length > 0) return f[f.length - 1].start;
-    return this.back.length > 0 ? this.back[0].start : Infinity;
+    const n = this.frontStarts.length;
+    if (n > 0) return this.frontStarts[n - 1];
+    return this.backStarts.length > 0 ? this.backStarts[0] : Infinity;
   }
 
   pop(): void {
-    if (this.front.length === 0) this.flip();
-    const e = this.front.pop();
-    if (e) this.spare.push(e.agg);
+    if (this.frontStarts.length === 0) this.flip();
+    if (this.frontStarts.length === 0) return;
+    this.frontStarts.pop();
+    this.spare.push(this.frontAggs.pop() as Acc);
   }
 
   /** Merge of every pane held, into `into` (reset by the caller). */
   query(into: Acc): Acc {
-    const f = this.front;
-    if (f.length > 0) this.set.merge(into, f[f.length - 1].agg);
+    const n = this.frontAggs.length;
+    if (n > 0) this.set.merge(into, this.frontAggs[n - 1]);
     this.set.merge(into, this.backAgg);
     return into;
   }
 
   private flip(): void {
-    const b = this.back;
-    for (let i = b.length - 1; i >= 0; i--) {
+    const { set, frontStarts, frontAggs, backStarts, backAccs } = this;
+    for (let i = backAccs.length - 1; i >= 0; i--) {
       const reused = this.spare.pop();
-      const agg = reused ? this.set.reset(reused) : this.set.create();
-      this.set.merge(agg, b[i].acc);
-      const f = this.front;
-      if (f.length > 0) this.set.merge(agg, f[f.length - 1].agg);
-      f.push({ start: b[i].start, agg });
+      const agg = reused ? set.reset(reused) : set.create();
+      set.merge(agg, backAccs[i]);
+      if (frontAggs.length > 0) set.merge(agg, frontAggs[frontAggs.length - 1]);
+      frontStarts.push(backStarts[i]);
+      frontAggs.push(agg);
     }
-    b.length = 0;
-    this.set.reset(this.backAgg);
+    backStarts.length = 0;
+    backAccs.length = 0;
+    set.reset(this.backAgg);
   }
 }
