@@ -9,12 +9,14 @@
 #       Serves /api/v2/write, Flux /api/v2/query, /health. `start` runs the onboarding once
 #       (POST /api/v2/setup): org `streamkit`, bucket `streamkit`, user `streamkit`, a generated
 #       admin token kept in the run dir.  Default port 18086 (INFLUXDB_V2_PORT).
-#       Cold build on this 2-core machine kind: about 8 minutes (Go modules + libflux + link);
-#       the binary is cached and reused, a warm start takes about 1 s.
+#       Cold build on this 2-core machine kind (empty Go/cargo caches): 260 s, i.e. about 4.5 min
+#       (Go module downloads + compile, libflux ~1 min of it). The binary (~90 MB) is cached and
+#       reused; a warm start (binary cached) is ready in about 0.5 s.
 #   v1  Debian's `influxdb` package (1.6.7): `apt-get download` + `dpkg-deb -x` into the cache, run
 #       with its own config. Serves only the v1 API (/write, /query with InfluxQL, /ping).
-#       `start` creates the database `streamkit`.  Default port 18087 (INFLUXDB_V1_PORT); its
-#       backup RPC port is 18088 (INFLUXDB_V1_RPC_PORT), also on 127.0.0.1.
+#       `start` creates the database `streamkit`; series/tag-value limits are off. Install ~1 s
+#       (`apt-get update` is run when the download fails). Default port 18087 (INFLUXDB_V1_PORT);
+#       its backup RPC port is 18088 (INFLUXDB_V1_RPC_PORT), also on 127.0.0.1.
 #
 # Binaries are cached outside the repo in ${STREAMKIT_CACHE:-$HOME/.cache/streamkit}/influxdb-<version>/
 # and reused when present. Run dirs (data, log, pid, token): ${STREAMKIT_RUN:-/tmp/streamkit-services}/influxdb-<mode>/
@@ -25,6 +27,13 @@
 # as KEY=value lines (values need no quoting) for `eval "$(bash scripts/services/influxdb.sh env v2)"`
 # or `set -a; . <(…); set +a`. `env` fails (prints nothing) when the server is not running.
 # `status` exits 0 when running, 3 when stopped. Progress and timings go to stderr.
+#
+# Seen here: @influxdata/influxdb-client 1.35.0 WriteApi -> /api/v2/write and a Flux query reading
+# every point back exactly (special characters, all field types, ms timestamps); its transport
+# POSTing line protocol to v1 /write and an InfluxQL /query reading it back. Note for tests: the
+# WriteApi's close() resolved before its in-flight batches were acknowledged (a query right after it
+# found nothing, the acks came ~15 ms later): wait for writeSuccess, not for close(). A write that
+# answered 204 is visible to an immediate query.
 #
 # Needs: go (module proxy), cargo via rustup (crates.io), gcc, curl, flock; apt-get/dpkg-deb for v1.
 set -euo pipefail
@@ -80,10 +89,14 @@ build_v2() {
     set -euo pipefail
     export GOPATH="$b/gopath" GOMODCACHE="$b/gopath/pkg/mod" GOCACHE="$b/gocache" CARGO_HOME="$b/cargo"
     export GOFLAGS="-modcacherw -buildvcs=false" GOTOOLCHAIN=local CGO_ENABLED=1 GO111MODULE=on
-    # libflux's crate has #![deny(warnings)] and pins Rust 1.72 in rust-toolchain.toml: build it with
-    # the installed stable toolchain and cap lints at "warn" (RUSTFLAGS would not reach the build
-    # script's host crates when cargo is given --target, hence a rustc wrapper).
-    export RUSTUP_TOOLCHAIN="${RUSTUP_TOOLCHAIN:-stable}"
+    # flux pins Rust 1.72 in its rust-toolchain.toml (rustup would try to download it) and its crates
+    # have #![deny(warnings)], which newer rustc lints break: build with the installed default
+    # toolchain and cap lints at "warn" (RUSTFLAGS would not reach the build script's host crates,
+    # since the wrapper runs cargo with --target; hence a rustc wrapper).
+    if [[ -z "${RUSTUP_TOOLCHAIN:-}" ]] && command -v rustup >/dev/null; then
+      RUSTUP_TOOLCHAIN="$(rustup default 2>/dev/null | awk '{print $1; exit}')"
+      export RUSTUP_TOOLCHAIN="${RUSTUP_TOOLCHAIN:-stable}"
+    fi
     cat >"$b/tools/rustc-cap-lints" <<'EOF'
 #!/bin/sh
 rustc="$1"; shift
@@ -202,6 +215,8 @@ bind-address = "$HOST:$V1_RPC_PORT"
   dir = "$rd/data"
   wal-dir = "$rd/wal"
   query-log-enabled = false
+  max-series-per-database = 0
+  max-values-per-tag = 0
 [monitor]
   store-enabled = false
 [http]
@@ -254,7 +269,7 @@ setup_v2() {
   if grep -q '"allowed": *true' <<<"$allowed"; then
     token="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
     pass="$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-    code="$(curl -sS --max-time 10 -o "$rd/setup.json" -w '%{http_code}' -X POST "$url/api/v2/setup" \
+    code="$(umask 077; curl -sS --max-time 10 -o "$rd/setup.json" -w '%{http_code}' -X POST "$url/api/v2/setup" \
       -H 'Content-Type: application/json' \
       -d "{\"username\":\"streamkit\",\"password\":\"$pass\",\"org\":\"$ORG\",\"bucket\":\"$BUCKET\",\"token\":\"$token\"}")"
     [[ "$code" == 201 ]] || { cat "$rd/setup.json" >&2; die "POST /api/v2/setup answered $code"; }
