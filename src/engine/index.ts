@@ -4,7 +4,7 @@ export { EngineError, type EngineErrorReason } from './errors';
 export { WindowOperator, configKey } from './windows/window-operator';
 export { KeyedAggregator, type KeyedAggregatorOptions, type KeyedResult } from './aggregates/keyed-aggregator';
 export { AGGREGATE_NAMES, DEFAULT_AGGREGATES, AggregateSet } from './aggregates/accumulator';
-export { parseTimestamp, type TimestampUnit } from './time/timestamp';
+export { parseTimestamp, timestampExtractor, type TimestampUnit } from './time/timestamp';
 export { toMillis, type DurationUnit } from './time/duration';
 export { compileRules, compileRule, type Rule, type RuleOperator, type Operand, type Predicate } from './filter/rules';
 export { compileGetter, parsePath } from './filter/path';

@@ -49,3 +49,13 @@ function bad(v: unknown): EngineError {
   const shown = typeof v === 'string' ? JSON.stringify(v) : typeof v === 'bigint' ? `${v}n` : String(v);
   return new EngineError('bad-timestamp', `timestamp ${shown} is not a number, ISO-8601 string with a zone, or Date`);
 }
+
+/**
+ * The event-time reader of SPEC §1.2: parses every record's timestamp; a missing one is an error unless
+ * `onMissing` is `processingTime`, which then takes the wall clock (never silently for unparseable values).
+ */
+export function timestampExtractor(unit: TimestampUnit = 'ms', onMissing: 'error' | 'processingTime' = 'error',
+  now: () => number = Date.now): (v: unknown) => number {
+  if (onMissing !== 'processingTime') return (v) => parseTimestamp(v, unit);
+  return (v) => (v === undefined || v === null ? now() : parseTimestamp(v, unit));
+}

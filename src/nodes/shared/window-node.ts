@@ -4,7 +4,7 @@
  */
 import type { Node, NodeAPI } from 'node-red';
 import {
-  WindowOperator, configKey, parseTimestamp, registry, toMillis,
+  WindowOperator, configKey, registry, timestampExtractor, toMillis,
   type WindowOperatorOptions, type WindowOutput, type WindowSpec,
 } from '../../engine';
 import type { WindowNodeConfig } from './config';
@@ -74,13 +74,10 @@ export function registerWindowNode(RED: NodeAPI, type: string,
     const tickMs = tickInterval(options);
     const ticker = tickMs > 0 ? setInterval(() => { op.tick(); flush((m) => node.send(m as never)); }, tickMs) : null;
 
+    const eventTime = timestampExtractor(config.timestampUnit || 'ms', config.onMissingTimestamp);
+    const processingTime = options.timeMode === 'processing';
     const applyRecord = (rec: Msg, fields: unknown[]) => {
-      const time = fields[2];
-      let ts = NaN;
-      if (options.timeMode !== 'processing') {
-        if ((time === undefined || time === null) && config.onMissingTimestamp === 'processingTime') ts = Date.now();
-        else ts = parseTimestamp(time, config.timestampUnit || 'ms');
-      }
+      const ts = processingTime ? NaN : eventTime(fields[2]);
       op.process(recordKey(fields[1], missingKey), ts, fields[0], rec, typeof rec.sourceId === 'string' ? rec.sourceId : undefined);
       status.rate.mark();
     };
