@@ -175,7 +175,7 @@ async function main(): Promise<void> {
       baseline: 'core switch, same JSONata', baselineRate: r('switch-jsonata').rate, bar: 1, barText: 'no slower', note: `${r('switch-jsonata').records / 1000}K records each` }));
     rows.push(row({ part: 'B', name: 'tumbling window node, batch of 1000 records/msg', rate: r('window-batch').rate,
       baseline: 'B1: window node, 1 msg per record', baselineRate: r('window').rate, bar: 20, note: 'records/s' }));
-    rows.push(row({ part: 'B', name: 'Node-RED floor: receive() into a node that only calls done()', rate: r('floor').rate,
+    rows.push(row({ part: 'B', name: 'Node-RED floor: generator → a node that only calls done()', rate: r('floor').rate,
       note: `${(1e6 / r('floor').rate).toFixed(2)} µs/msg; window node ${(1e6 / r('window').rate).toFixed(2)} µs/msg, aggregator ${(1e6 / r('aggregator').rate).toFixed(2)}, function ${(1e6 / r('function-window').rate).toFixed(2)}` }));
   }
 
@@ -185,7 +185,7 @@ async function main(): Promise<void> {
       + `${A.stream.outOfOrder} (${(100 * A.stream.outOfOrder / A.stream.records).toFixed(1)} %) arrive out of order (5 % delayed 0–2 s), B = 2 s, ${A.stream.late} behind the watermark. `
       + 'Rate = records / time of the record loop (windows fired by the watermark included; the EOS flush is timed apart, see notes). '
       + `Median of ${process.env.BENCH_RUNS ?? 5} runs after a warm-up; a process per case (A3–A6 share one, taking turns run by run).` : '',
-    B ? 'Part B: Node-RED 4.1 runtime in-process (no editor), nodes from the built package; input messages (records) per second from the first receive() to the completion marker at a counter node; '
+    B ? 'Part B: Node-RED 4.1 runtime in-process (no editor), nodes from the built package; generator → node → counter, input messages (records) per second from the first send to the completion marker at the counter; '
       + `1000 records injected per event-loop turn; stream 1000 sensors × 200 readings every 100 ms, 5 % delayed 0–2 s (200K records; the first 100K or 50K where a note says so). Median of ${process.env.BENCH_RUNS_B ?? 5} runs after a warm-up.` : '',
   ].filter(Boolean);
   const text = `${header.join('\n')}\n\n${table(rows)}\n`;

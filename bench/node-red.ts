@@ -5,9 +5,10 @@
  * loads `nodes/*.js`); `node-red-contrib-aggregator` is found in this repository's node_modules; the counter
  * sink is `bench/nodes/bench-counter.js` (settings.nodesDir).
  *
- * Generator: the driver calls `node.receive(msg)` on the first node of the flow, 1000 records per turn of the
- * event loop (then `setImmediate`), like a source that gets a batch of 1000 messages per poll. Node-RED's
- * default asynchronous delivery carries messages between nodes. Timing runs from the first `receive` until the
+ * Generator → node under test → counter: the driver calls `send(msg)` on a generator node
+ * (`bench/nodes/bench-generator.js`) wired to the first node of the flow, 1000 records per turn of the event loop
+ * (then `setImmediate`), like a source that gets a batch of 1000 messages per poll; Node-RED's own wiring and
+ * default asynchronous delivery carry every message. Timing runs from the first `send` until the
  * counter node got the completion marker: the EOS result of a window (msg.control.type = "eos"), or a final
  * sentinel message that passes every filter. Every scenario runs once to warm up, then RUNS times, the
  * scenarios taking turns; each run deploys a fresh flow (new node ids, so no state is carried over).
@@ -275,19 +276,22 @@ async function startRuntime(): Promise<string> {
 }
 
 let deployCount = 0;
-async function deploy(sc: Scenario): Promise<{ head: RedNode; counterId: string }> {
+async function deploy(sc: Scenario): Promise<{ gen: RedNode; head: RedNode; counterId: string }> {
   const n = ++deployCount;
   const head = `bench-${n}-head`;
+  const genId = `bench-${n}-gen`;
   const counterId = sc.headIsCounter ? head : `bench-${n}-counter`;
   const flows = [
     { id: TAB, type: 'tab', label: 'bench', disabled: false, info: '' },
+    { id: genId, type: 'bench-generator', z: TAB, name: '', wires: [[head]] },
     ...sc.nodes(head, counterId),
     ...(sc.headIsCounter ? [] : [{ id: counterId, type: 'bench-counter', z: TAB, name: '', wires: [] }]),
   ];
   await RED.runtime.flows.setFlows({ flows: { flows }, deploymentType: 'full' });
   for (let i = 0; i < 500; i++) {
-    const node = RED.nodes.getNode(head);
-    if (node && RED.nodes.getNode(counterId)) return { head: node, counterId };
+    const gen = RED.nodes.getNode(genId);
+    const headNode = RED.nodes.getNode(head);
+    if (gen && headNode && RED.nodes.getNode(counterId)) return { gen, head: headNode, counterId };
     await new Promise((r) => setTimeout(r, 10));
   }
   throw new Error(`${sc.name}: the flow did not start (is the node type installed?)`);
@@ -298,7 +302,7 @@ const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
 interface RunResult { ms: number; records: number; messages: number; received: number }
 
 async function runOnce(sc: Scenario): Promise<RunResult> {
-  const { head, counterId } = await deploy(sc);
+  const { gen, head, counterId } = await deploy(sc);
   const { msgs, records } = sc.input();
   (globalThis as { gc?: () => void }).gc?.();
   await new Promise((r) => setTimeout(r, 20));
@@ -314,11 +318,12 @@ async function runOnce(sc: Scenario): Promise<RunResult> {
   const t0 = process.hrtime.bigint();
   let sinceTurn = 0;
   for (const m of msgs) {
-    head.receive(m);
+    gen.send(m);
     sinceTurn += Array.isArray(m.payload) ? m.payload.length : 1;
     if (sinceTurn >= CHUNK) { sinceTurn = 0; await turn(); }
   }
-  sc.finish?.(head);
+  // Deliveries run in setImmediate order: one more turn and every message sent above has reached the head.
+  if (sc.finish) { await turn(); sc.finish(head); }
   await done;
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   clearTimeout(timer);
