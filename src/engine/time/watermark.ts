@@ -8,6 +8,8 @@ export interface SourceState { maxTs: number; lastArrival: number }
 export class WatermarkTracker {
   watermark = -Infinity;
   private readonly sources = new Map<string, SourceState>();
+  private lastSource: string | undefined;
+  private lastState: SourceState | undefined;
 
   constructor(
     private readonly bound: number,
@@ -21,10 +23,13 @@ export class WatermarkTracker {
 
   /** Records the arrival of event time `ts` from `source`, then recomputes W. */
   observe(ts: number, source: string): void {
-    let s = this.sources.get(source);
+    // Records usually come from the same source as the one before: skip the map lookup then.
+    let s = source === this.lastSource ? this.lastState : this.sources.get(source);
     const t = this.idleTimeoutMs > 0 ? this.now() : 0;
     if (!s) { s = { maxTs: ts, lastArrival: t }; this.sources.set(source, s); }
     else { if (ts > s.maxTs) s.maxTs = ts; s.lastArrival = t; }
+    this.lastSource = source;
+    this.lastState = s;
     if (this.sources.size === 1) {
       const w = s.maxTs - this.bound - 1;
       if (w > this.watermark) this.watermark = w;
@@ -51,6 +56,7 @@ export class WatermarkTracker {
   restore(s: { w: number; sources: [string, number, number][] }): void {
     this.watermark = s.w;
     this.sources.clear();
+    this.lastSource = this.lastState = undefined;
     for (const [id, maxTs, lastArrival] of s.sources) this.sources.set(id, { maxTs, lastArrival });
   }
 

@@ -11,14 +11,26 @@ export interface RecordReaders {
   readers: PropertyReader[];
   /** Every field has a synchronous read (it may still defer one record to JSONata). */
   sync: boolean;
-  getters: ((msg: Msg) => unknown)[];
+  /** Reads every field synchronously into `fields`; true when one of them needs JSONata itself. */
+  fill: (rec: Msg, fields: unknown[]) => boolean;
   /** Reused for every synchronous record: `apply` reads it before returning. */
   fields: unknown[];
 }
 
 export function recordReaders(...readers: PropertyReader[]): RecordReaders {
   const sync = readers.every((r) => r.get !== undefined);
-  return { readers, sync, getters: sync ? readers.map((r) => r.get!) : [], fields: new Array(readers.length) };
+  return { readers, sync, fill: sync ? filler(readers.map((r) => r.get!)) : () => true, fields: new Array(readers.length) };
+}
+
+/** One closure per field count, so that each getter is called from a call site of its own (kept monomorphic). */
+function filler(g: ((msg: Msg) => unknown)[]): (rec: Msg, f: unknown[]) => boolean {
+  const [g0, g1, g2] = g;
+  switch (g.length) {
+    case 2: return (rec, f) => (f[0] = g0(rec)) === NOT_COMPILED || (f[1] = g1(rec)) === NOT_COMPILED;
+    case 3: return (rec, f) => (f[0] = g0(rec)) === NOT_COMPILED || (f[1] = g1(rec)) === NOT_COMPILED
+      || (f[2] = g2(rec)) === NOT_COMPILED;
+    default: return (rec, f) => g.some((get, i) => (f[i] = get(rec)) === NOT_COMPILED);
+  }
 }
 
 type Apply = (rec: Msg, fields: unknown[]) => void;
@@ -33,13 +45,11 @@ export function forEachRecord(msg: Msg, r: RecordReaders, apply: Apply, report: 
   const batch = recordsOf(msg);
   const n = batch ? batch.length : 1;
   if (r.sync) {
-    const { getters, fields } = r;
+    const { fill, fields } = r;
     for (let j = 0; j < n; j++) {
       const rec = batch ? batch[j] : msg;
       try {
-        let deferred = false;
-        for (let i = 0; i < getters.length && !deferred; i++) deferred = (fields[i] = getters[i](rec)) === NOT_COMPILED;
-        if (deferred) return readAsync(batch, msg, j, r, apply, report);
+        if (fill(rec, fields)) return readAsync(batch, msg, j, r, apply, report);
         apply(rec, fields);
       } catch (err) {
         if (!batch) return asError(err);
