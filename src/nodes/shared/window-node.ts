@@ -15,7 +15,6 @@ import { forEachRecord, recordReaders, type RecordReaders } from './records';
 import { StatusReporter } from './status';
 import { describeError, refuseConfig, translator } from './i18n';
 
-
 export function registerWindowNode(RED: NodeAPI, type: string,
   windowSpec: (c: WindowNodeConfig) => WindowSpec): void {
   function WindowNode(this: Node, config: WindowNodeConfig) {
