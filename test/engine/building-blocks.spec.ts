@@ -113,3 +113,19 @@ describe('engine: RateMeter', () => {
     assert.equal(m.perSecond, 0);
   });
 });
+
+describe('engine: the package main from plain Node.js', () => {
+  it('exports a working WindowOperator as require("node-red-contrib-streamkit") (dist/engine.js, built)', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const engine = require('../..') as typeof import('../../src/engine');
+    const out: unknown[] = [];
+    const op = new engine.WindowOperator({ window: { type: 'tumbling', size: 10 }, aggregates: ['count', 'sum'] }, (o) => out.push(o));
+    op.process('k', 1, 2);
+    op.process('k', 3, 4);
+    op.eos();
+    assert.deepEqual(out, [
+      { kind: 'result', key: 'k', window: { type: 'tumbling', start: 0, end: 10 }, timing: 'ON_TIME', pane: 0, watermark: Infinity, aggregates: { count: 2, sum: 6 } },
+      { kind: 'eos' },
+    ]);
+  });
+});
