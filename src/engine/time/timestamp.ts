@@ -56,6 +56,9 @@ function bad(v: unknown): EngineError {
  */
 export function timestampExtractor(unit: TimestampUnit = 'ms', onMissing: 'error' | 'processingTime' = 'error',
   now: () => number = Date.now): (v: unknown) => number {
-  if (onMissing !== 'processingTime') return (v) => parseTimestamp(v, unit);
-  return (v) => (v === undefined || v === null ? now() : parseTimestamp(v, unit));
+  // The common case, a finite number, without the general parser's dispatch.
+  const scale = SCALE[unit];
+  const parse = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? Math.floor(v * scale) : parseTimestamp(v, unit));
+  if (onMissing !== 'processingTime') return parse;
+  return (v) => (v === undefined || v === null ? now() : parse(v));
 }
