@@ -82,43 +82,12 @@ URL="http://127.0.0.1:$REST_PORT"
 MARKER="$WORKER" # on the worker's command line: tells our JVM from any other process
 
 # ---- jars ---------------------------------------------------------------------------------------
-# mvn_copy NAME DEST POM_DEPENDENCIES EXTRA_ARGS...: copy-dependencies (runtime scope) into DEST, atomically.
-mvn_copy() {
-  local what="$1" dest="$2" deps="$3" work
-  shift 3
-  command -v mvn >/dev/null || sk_die "$NAME" "mvn not found: Maven is needed once to fetch the $what jars"
-  mkdir -p "$(dirname "$dest")"
-  work="$(mktemp -d "$(dirname "$dest")/resolve.XXXXXX")"
-  cat >"$work/pom.xml" <<EOF
-<project xmlns="http://maven.apache.org/POM/4.0.0">
-  <modelVersion>4.0.0</modelVersion>
-  <groupId>streamkit.services</groupId>
-  <artifactId>resolve</artifactId>
-  <version>1</version>
-  <packaging>pom</packaging>
-  <dependencies>
-$deps
-  </dependencies>
-</project>
-EOF
-  # shellcheck disable=SC2086 # STREAMKIT_MVN_ARGS is a list of arguments
-  if ! mvn -B -q -f "$work/pom.xml" ${STREAMKIT_MVN_ARGS:-} dependency:copy-dependencies \
-    -DincludeScope=runtime -DoutputDirectory="$work/out" "$@" >"$work/mvn.log" 2>&1; then
-    sk_tail "$NAME" "$work/mvn.log" 30
-    sk_die "$NAME" "Maven could not resolve the $what jars (log: $work/mvn.log)"
-  fi
-  touch "$work/out/.complete"
-  rm -rf "$dest"
-  mv "$work/out" "$dest"
-  rm -rf "$work"
-}
-
 resolve_jars() {
   local t0
   if [[ ! -f "$LIBS/.complete" ]]; then
     t0="$(sk_now_ms)"
     sk_log "$NAME" "resolving Kafka Connect $CONNECT_VERSION jars with Maven into $LIBS"
-    mvn_copy "Kafka Connect $CONNECT_VERSION" "$LIBS" "
+    sk_mvn_copy "Kafka Connect $CONNECT_VERSION" "$LIBS" "
     <dependency><groupId>org.apache.kafka</groupId><artifactId>connect-runtime</artifactId><version>$CONNECT_VERSION</version></dependency>
     <dependency><groupId>org.apache.kafka</groupId><artifactId>connect-json</artifactId><version>$CONNECT_VERSION</version></dependency>
     <dependency><groupId>org.apache.kafka</groupId><artifactId>connect-transforms</artifactId><version>$CONNECT_VERSION</version></dependency>
@@ -132,7 +101,7 @@ resolve_jars() {
     sk_log "$NAME" "resolving Debezium PostgreSQL connector $DEBEZIUM_VERSION with Maven into $PLUGIN"
     # the plugin holds the connector and what it needs, without the Kafka and slf4j APIs that the
     # worker provides (as in Debezium's own plugin archive)
-    mvn_copy "Debezium $DEBEZIUM_VERSION" "$PLUGIN" "
+    sk_mvn_copy "Debezium $DEBEZIUM_VERSION" "$PLUGIN" "
     <dependency><groupId>io.debezium</groupId><artifactId>debezium-connector-postgres</artifactId><version>$DEBEZIUM_VERSION</version>
       <exclusions>
         <exclusion><groupId>org.apache.kafka</groupId><artifactId>*</artifactId></exclusion>

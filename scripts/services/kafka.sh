@@ -54,38 +54,15 @@ resolve_jars() {
   if [[ -f "$LIBS/.complete" ]]; then
     return 0
   fi
-  command -v mvn >/dev/null || sk_die "$NAME" "mvn not found: Maven is needed once to fetch the Kafka jars"
-  local t0 work
+  local t0
   t0="$(sk_now_ms)"
   sk_log "$NAME" "resolving Apache Kafka $KAFKA_VERSION jars with Maven into $LIBS"
-  mkdir -p "$HOME_DIR"
-  work="$(mktemp -d "$HOME_DIR/resolve.XXXXXX")"
-  cat >"$work/pom.xml" <<EOF
-<project xmlns="http://maven.apache.org/POM/4.0.0">
-  <modelVersion>4.0.0</modelVersion>
-  <groupId>streamkit.services</groupId>
-  <artifactId>kafka-runtime</artifactId>
-  <version>1</version>
-  <packaging>pom</packaging>
-  <dependencies>
-    <!-- the broker (kafka.Kafka) and the storage tool (kafka.tools.StorageTool), with all they need -->
+  # the broker (kafka.Kafka) and the storage tool (kafka.tools.StorageTool) with all they need, and
+  # slf4j 1.7 -> log4j2 (log4j-api/core come with kafka-server)
+  sk_mvn_copy "Apache Kafka $KAFKA_VERSION" "$LIBS" "
     <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka_2.13</artifactId><version>$KAFKA_VERSION</version></dependency>
-    <!-- slf4j 1.7 -> log4j2 (log4j-api/core come with kafka-server) -->
-    <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-slf4j-impl</artifactId><version>$LOG4J_VERSION</version></dependency>
-  </dependencies>
-</project>
-EOF
-  # shellcheck disable=SC2086 # STREAMKIT_MVN_ARGS is a list of arguments
-  if ! mvn -B -q -f "$work/pom.xml" ${STREAMKIT_MVN_ARGS:-} dependency:copy-dependencies \
-    -DincludeScope=runtime -DoutputDirectory="$work/libs" >"$work/mvn.log" 2>&1; then
-    sk_tail "$NAME" "$work/mvn.log" 30
-    sk_die "$NAME" "Maven could not resolve org.apache.kafka:kafka_2.13:$KAFKA_VERSION (log: $work/mvn.log)"
-  fi
-  [[ -f "$work/libs/kafka_2.13-$KAFKA_VERSION.jar" ]] || sk_die "$NAME" "no kafka_2.13 jar after resolution ($work)"
-  touch "$work/libs/.complete"
-  rm -rf "$LIBS"
-  mv "$work/libs" "$LIBS"
-  rm -rf "$work"
+    <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-slf4j-impl</artifactId><version>$LOG4J_VERSION</version></dependency>"
+  [[ -f "$LIBS/kafka_2.13-$KAFKA_VERSION.jar" ]] || sk_die "$NAME" "no kafka_2.13 jar after resolution ($LIBS)"
   sk_log "$NAME" "jars: $(find "$LIBS" -name '*.jar' | wc -l) files, $(du -sh "$LIBS" | cut -f1), in $(sk_took "$t0")"
 }
 

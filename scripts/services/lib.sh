@@ -141,3 +141,35 @@ sk_spawn() {
   ) &
   SK_SPAWNED_PID=$!
 }
+
+# sk_mvn_copy WHAT DEST POM_DEPENDENCIES EXTRA_ARGS...: copy-dependencies (runtime scope) into DEST, atomically
+# (DEST/.complete marks a finished copy). Logs under the calling script's $NAME.
+sk_mvn_copy() {
+  local what="$1" dest="$2" deps="$3" who="${NAME:-services}" work
+  shift 3
+  command -v mvn >/dev/null || sk_die "$who" "mvn not found: Maven is needed once to fetch the $what jars"
+  mkdir -p "$(dirname "$dest")"
+  work="$(mktemp -d "$(dirname "$dest")/resolve.XXXXXX")"
+  cat >"$work/pom.xml" <<EOF
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>streamkit.services</groupId>
+  <artifactId>resolve</artifactId>
+  <version>1</version>
+  <packaging>pom</packaging>
+  <dependencies>
+$deps
+  </dependencies>
+</project>
+EOF
+  # shellcheck disable=SC2086 # STREAMKIT_MVN_ARGS is a list of arguments
+  if ! mvn -B -q -f "$work/pom.xml" ${STREAMKIT_MVN_ARGS:-} dependency:copy-dependencies \
+    -DincludeScope=runtime -DoutputDirectory="$work/out" "$@" >"$work/mvn.log" 2>&1; then
+    sk_tail "$who" "$work/mvn.log" 30
+    sk_die "$who" "Maven could not resolve the $what jars (log: $work/mvn.log)"
+  fi
+  touch "$work/out/.complete"
+  rm -rf "$dest"
+  mv "$work/out" "$dest"
+  rm -rf "$work"
+}
