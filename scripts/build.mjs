@@ -103,11 +103,13 @@ function expandHelpIncludes(srcLocales, outLocales, problems) {
     for (const f of readdirSync(path.join(outLocales, lang)).filter((n) => n.endsWith('.html'))) {
       const file = path.join(outLocales, lang, f);
       const text = readFileSync(file, 'utf8');
-      const expanded = text.replace(/^<!-- include ([\w./-]+) -->$/gm, (line, rel) => {
+      // Partials may include partials themselves; a few levels are plenty and stop a cycle.
+      const expand = (t, depth) => t.replace(/^<!-- include ([\w./-]+) -->$/gm, (line, rel) => {
         const part = path.join(srcLocales, lang, rel);
-        if (!existsSync(part)) { problems.push(`locales/${lang}/${f}: missing include ${rel}`); return line; }
-        return readFileSync(part, 'utf8').replace(/\n$/, '');
+        if (!existsSync(part) || depth > 4) { problems.push(`locales/${lang}/${f}: cannot include ${rel}`); return line; }
+        return expand(readFileSync(part, 'utf8').replace(/\n$/, ''), depth + 1);
       });
+      const expanded = expand(text, 0);
       if (expanded !== text) writeFileSync(file, expanded);
     }
   }
