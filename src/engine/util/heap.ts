@@ -4,8 +4,6 @@ export class Heap<T> {
 
   constructor(private readonly less: (a: T, b: T) => boolean) {}
 
-  get size(): number { return this.items.length; }
-
   peek(): T | undefined { return this.items[0]; }
 
   push(x: T): void {
@@ -42,6 +40,4 @@ export class Heap<T> {
     }
     return top;
   }
-
-  clear(): void { this.items.length = 0; }
 }

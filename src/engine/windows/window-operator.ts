@@ -53,6 +53,20 @@ export class WindowOperator<R = unknown> implements WindowContext {
   get finished(): boolean { return this.ended; }
 
   /**
+   * How often the caller should call `tick()`, in ms (0: never): processing time fires from the wall clock,
+   * and source idleness is judged on ticks too.
+   */
+  get tickIntervalMs(): number {
+    const o = this.options;
+    const every = (ms: number) => Math.min(1000, Math.max(10, Math.floor(ms)));
+    if (this.processingTime) {
+      const w = o.window;
+      return every((w.type === 'session' ? w.gap : w.type === 'sliding' ? Math.min(w.size, w.slide) : w.size) / 10);
+    }
+    return o.idleTimeoutMs ? every(o.idleTimeoutMs / 2) : 0;
+  }
+
+  /**
    * Processes one record. Throws an EngineError, with no state changed, for a missing key, a bad timestamp
    * or a value the configured aggregates cannot take.
    */

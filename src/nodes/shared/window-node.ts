@@ -70,7 +70,7 @@ export function registerWindowNode(RED: NodeAPI, type: string,
       send(out);
     };
 
-    const tickMs = tickInterval(options);
+    const tickMs = op.tickIntervalMs;
     const ticker = tickMs > 0 ? setInterval(() => { op.tick(); flush((m) => node.send(m as never)); }, tickMs) : null;
 
     const eventTime = timestampExtractor(config.timestampUnit || 'ms', config.onMissingTimestamp);
@@ -147,14 +147,4 @@ function compileReaders(RED: NodeAPI, node: Node, c: WindowNodeConfig): RecordRe
     compileProperty(RED, node, c.valueProp || 'payload', c.valuePropType),
     compileKey(RED, node, c.keyProp, c.keyPropType),
     compileProperty(RED, node, c.timeProp || 'timestamp', c.timePropType));
-}
-
-/** Processing time fires from the wall clock; idleness is evaluated on ticks too. */
-function tickInterval(o: WindowOperatorOptions): number {
-  if (o.timeMode === 'processing') {
-    const w = o.window;
-    const shortest = w.type === 'session' ? w.gap : w.type === 'sliding' ? Math.min(w.size, w.slide) : w.size;
-    return Math.min(1000, Math.max(10, Math.floor(shortest / 10)));
-  }
-  return o.idleTimeoutMs ? Math.min(1000, Math.max(10, Math.floor(o.idleTimeoutMs / 2))) : 0;
 }
