@@ -2,7 +2,7 @@
 import type { Node, NodeAPI } from 'node-red';
 import { KeyedAggregator, registry, toMillis } from '../engine';
 import type { AggregateNodeConfig } from './shared/config';
-import { describeError, refuseConfig, translator } from './shared/i18n';
+import { refuseConfig, translator } from './shared/i18n';
 import { compileKey, compileProperty, recordKey, type Msg } from './shared/properties';
 import { forEachRecord, recordReaders, type RecordReaders } from './shared/records';
 import { StatusReporter } from './shared/status';
@@ -56,11 +56,7 @@ export = function (RED: NodeAPI) {
       timers.push(setInterval(() => agg.expire(), Math.min(60000, Math.max(100, Math.floor(ttlMs / 2)))));
     }
 
-    const report = (err: unknown) => {
-      status.error();
-      return new Error(describeError(t, err));
-    };
-    const reportRecord = (err: unknown, rec: Msg) => node.error(report(err).message, rec);
+    const reportRecord = (err: unknown, rec: Msg) => node.error(status.failure(err).message, rec);
     const apply = (_rec: Msg, fields: unknown[]) => {
       agg.add(recordKey(fields[1], missingKey), fields[0]);
       status.rate.mark();
@@ -68,7 +64,7 @@ export = function (RED: NodeAPI) {
 
     const complete = (send: Send, done: Done, failure: Error | undefined) => {
       flushOut(send);
-      done(failure && report(failure));
+      done(failure && status.failure(failure));
     };
     const resetKey = (k: unknown) => agg.reset(k === undefined || k === null || k === '' ? undefined : String(k));
     // Synchronous while every field reads synchronously; a JSONata evaluation makes that message asynchronous.

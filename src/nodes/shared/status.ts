@@ -4,6 +4,7 @@
  */
 import type { Node } from 'node-red';
 import { RateMeter } from '../../engine';
+import { describeError } from './i18n';
 
 const ERROR_SHOWN_MS = 10000;
 
@@ -25,6 +26,12 @@ export class StatusReporter {
     this.errors++;
     this.lastError = Date.now();
     this.refresh();
+  }
+
+  /** Counts a failure and turns it into the error to report, worded by the node's catalog. */
+  failure(err: unknown): Error {
+    this.error();
+    return new Error(describeError(this.t, err));
   }
 
   refresh(extra?: string): void {

@@ -13,7 +13,7 @@ import { onInput, type Done, type Send } from './input';
 import { compileKey, compileProperty, recordKey, type Msg } from './properties';
 import { forEachRecord, recordReaders, type RecordReaders } from './records';
 import { StatusReporter } from './status';
-import { describeError, refuseConfig, translator } from './i18n';
+import { refuseConfig, translator } from './i18n';
 
 export function registerWindowNode(RED: NodeAPI, type: string,
   windowSpec: (c: WindowNodeConfig) => WindowSpec): void {
@@ -80,15 +80,11 @@ export function registerWindowNode(RED: NodeAPI, type: string,
       op.process(recordKey(fields[1], missingKey), ts, fields[0], rec, typeof rec.sourceId === 'string' ? rec.sourceId : undefined);
       status.rate.mark();
     };
-    const report = (err: unknown) => {
-      status.error();
-      return new Error(describeError(t, err));
-    };
-    const reportRecord = (err: unknown, rec: Msg) => node.error(report(err).message, rec);
+    const reportRecord = (err: unknown, rec: Msg) => node.error(status.failure(err).message, rec);
 
     const complete = (send: Send, done: Done, failure: Error | undefined) => {
       flush(send);
-      done(failure && report(failure));
+      done(failure && status.failure(failure));
     };
     // Synchronous while every field reads synchronously; a JSONata evaluation makes that message asynchronous.
     const drained = onInput(node, (msg, send, done) => {
