@@ -2,6 +2,10 @@
 // `npm test`: build, typecheck, then two mocha passes.
 //
 //   pass 1  every spec (test/**/*.spec.ts) on this Node (20) with the Node-RED 4.1 devDependency
+//           The integration specs (test/integration/<service>/) talk to real services: the services
+//           their directories need (scripts/services.mjs) are started first, or reused when already running
+//           (as .ci/run starts them), and those started here are stopped at the end
+//           (STREAMKIT_KEEP_SERVICES=1 leaves them running for the next run).
 //   pass 2  the node specs (test/nodes/**/*.spec.ts) on Node 22 with Node-RED 5.0, both installed from
 //           the npm registry into a cache OUTSIDE the repo:
 //             ${STREAMKIT_CACHE:-$HOME/.cache/streamkit}/nr5   (reused when already installed)
@@ -18,6 +22,7 @@ import { existsSync, readdirSync, readFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { neededServices, startServices, stopServices } from './services.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CI = /^(1|true|yes)$/i.test(process.env.CI ?? '');
@@ -206,7 +211,7 @@ async function main() {
     const nrDir = path.join(root, 'node_modules', 'node-red');
     const name = `pass 1: all specs on Node ${process.version} + Node-RED ${pkgVersion(nrDir) ?? '(missing!)'}`;
     bar(`test: ${name}\n      runtime: ${process.execPath}\n      node-red: ${nrDir}\n      specs: test/**/*.spec.ts`);
-    const env = { ...process.env };
+    const env = { ...process.env, ...(await servicesFor(name)) };
     delete env.STREAMKIT_NODE_RED;
     await mochaPass(name, process.execPath, env, 'test/**/*.spec.ts', 'test');
   }
@@ -250,7 +255,33 @@ async function main() {
   return finish(tAll);
 }
 
-function finish(tAll) {
+const startedServices = [];
+
+/**
+ * Starts the services the integration specs need; returns their settings for the specs' environment. A service
+ * that cannot start fails the run under CI=true (its specs fail too); elsewhere its specs skip with a warning.
+ */
+async function servicesFor(passName) {
+  const list = neededServices();
+  if (list.length === 0) return {};
+  bar(`test: services for ${passName}: ${list.map((s) => s.name).join(', ')}`);
+  const t0 = Date.now();
+  const { env, started, failed } = await startServices(list);
+  startedServices.push(...started);
+  const detail = `${list.length - failed.length}/${list.length} up, ${started.length} started here (${secs(t0)})`;
+  if (failed.length) {
+    const msg = `cannot start ${failed.map((f) => f.name).join(', ')}`;
+    if (CI) console.error(`test: FAIL (CI=true): ${msg}; their specs will fail`);
+    else console.warn(`test: WARNING: ${msg}; their specs are skipped (under CI=true they fail)`);
+    results.push({ name: 'services', ok: !CI, detail: `${detail}; ${msg}` });
+  } else results.push({ name: 'services', ok: true, detail });
+  return env;
+}
+
+async function finish(tAll) {
+  if (startedServices.length && !/^(1|true|yes)$/i.test(process.env.STREAMKIT_KEEP_SERVICES ?? '')) {
+    await stopServices(startedServices);
+  }
   bar(`test: summary (${secs(tAll)})`);
   for (const r of results) console.log(`  ${r.ok ? 'ok  ' : 'FAIL'}  ${r.name}: ${r.detail}`);
   const ok = results.every((r) => r.ok);
