@@ -12,3 +12,4 @@ export { SerialQueue } from './queue/serial-queue';
 export { compileJsonataSubset, NOT_COMPILED } from './expr/jsonata-subset';
 export { StateRegistry, registry } from './state/registry';
 export { RateMeter } from './util/rate';
+export { MetricsRegistry, metrics, prometheusText, type MetricsSource, type NodeCounts, type NodeIdentity } from './metrics/node-metrics';

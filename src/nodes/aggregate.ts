@@ -41,12 +41,13 @@ export = function (RED: NodeAPI) {
     const parked = registry.take(node.id, handoverKey);
     if (parked !== undefined) agg.restore(parked);
 
-    const status = new StatusReporter(node, t, () => [t('status.keys', { count: agg.size })]);
+    const status = new StatusReporter(node, t, () => [t('status.keys', { count: agg.size })], () => ({ buffered: agg.size }));
     status.refresh();
     const flushOut = (send: Send) => {
       if (out.length === 0) return;
       const msgs = out;
       out = [];
+      status.sent(msgs.length);
       send([msgs]);
     };
     const timers: ReturnType<typeof setInterval>[] = [];

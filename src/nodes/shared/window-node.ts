@@ -58,13 +58,14 @@ export function registerWindowNode(RED: NodeAPI, type: string,
       const late = op.stats.late + op.stats.lateDropped;
       if (late > 0) parts.push(t('status.late', { count: late }));
       return parts;
-    });
+    }, () => ({ late: op.stats.late + op.stats.lateDropped, buffered: op.openWindows }));
     status.refresh();
 
     const flush = (send: Send) => {
       if (results.length === 0 && lates.length === 0) return;
       const out: (Msg[] | null)[] = [results.length ? results : null];
       if (latePort) out.push(lates.length ? lates : null);
+      status.sent(results.length + lates.length);
       results = [];
       lates = [];
       send(out);
