@@ -6,7 +6,7 @@ import { refuseConfig, translator } from './shared/i18n';
 import { compileKey, compileProperty, recordKey, type Msg } from './shared/properties';
 import { forEachRecord, recordReaders, type RecordReaders } from './shared/records';
 import { StatusReporter } from './shared/status';
-import { onInput, type Done, type Send } from './shared/input';
+import { onInput, sendEach, type Done, type Send } from './shared/input';
 import { isEos } from './shared/messages';
 import { NOT_COMPILED } from './shared/jsonata';
 
@@ -48,7 +48,7 @@ export = function (RED: NodeAPI) {
       const msgs = out;
       out = [];
       status.sent(msgs.length);
-      send([msgs]);
+      sendEach(send, msgs);
     };
     const timers: ReturnType<typeof setInterval>[] = [];
     if (intervalMs > 0) timers.push(setInterval(() => { agg.flush(); flushOut((m) => node.send(m as never)); }, intervalMs));

@@ -3,7 +3,7 @@ import type { Node, NodeAPI } from 'node-red';
 import { parsePath } from '../engine';
 import type { MapNodeConfig } from './shared/config';
 import { refuseConfig, translator } from './shared/i18n';
-import { onInput, type Done, type Send } from './shared/input';
+import { onInput, sendEach, type Done, type Send } from './shared/input';
 import { evaluate, prepareExpression, type Expression } from './shared/jsonata';
 import type { Msg } from './shared/properties';
 import { StatusReporter } from './shared/status';
@@ -37,7 +37,7 @@ export = function (RED: NodeAPI) {
         });
         emitted += out.length;
         status.sent(out.length);
-        if (out.length > 0) send([out]);
+        sendEach(send, out);
       } else {
         RED.util.setMessageProperty(msg, property, result, true);
         emitted++;
