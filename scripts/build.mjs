@@ -28,6 +28,9 @@ const distDir = path.join(root, 'dist');
 const nodesOutDir = path.join(root, 'nodes');
 const ENGINE_EXTERNAL = '../dist/engine.js';
 
+// Runtime dependencies are installed beside the package: node files and the engine require them, never inline them.
+const runtimeDependencies = Object.keys(JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).dependencies ?? {});
+
 const common = {
   bundle: true,
   platform: 'node',
@@ -38,7 +41,7 @@ const common = {
   absWorkingDir: root,
   logLevel: 'warning',
   // Node-RED and Node built-ins are provided by the runtime; `node-red` imports are types-only anyway.
-  external: ['node-red', '@node-red/*'],
+  external: ['node-red', '@node-red/*', ...runtimeDependencies],
 };
 
 function isInside(file, dir) {
