@@ -74,10 +74,9 @@ export class KafkaConnection {
       requestTimeout: options.requestTimeoutMs,
       retry: RETRY,
       logLevel: kafkajs.logLevel.INFO,
-      logCreator: () => ({ level, log: entry }) => {
-        const { message, ...extra } = entry.log as { message: string } & Record<string, unknown>;
-        delete extra.timestamp;
-        log?.(LOG_LEVELS[level] ?? 'debug', `kafkajs ${entry.namespace}: ${message} ${JSON.stringify(extra)}`);
+      logCreator: () => ({ namespace, level, log: entry }) => {
+        const { message, timestamp: _t, logger: _l, ...extra } = entry as { message: string } & Record<string, unknown>;
+        log?.(LOG_LEVELS[level] ?? 'debug', `kafkajs ${namespace}: ${message} ${JSON.stringify(extra)}`);
       },
     });
   }

@@ -8,6 +8,8 @@ import { describeError } from './i18n';
 
 const ERROR_SHOWN_MS = 10000;
 
+export type Tone = 'ok' | 'warn' | 'error';
+
 export class StatusReporter {
   readonly rate = new RateMeter();
   errors = 0;
@@ -15,9 +17,12 @@ export class StatusReporter {
   private lastText = '';
   private readonly timer: ReturnType<typeof setInterval>;
 
-  /** `details` returns extra parts, already translated (e.g. "3 windows", "2 late"). */
+  /**
+   * `details` returns extra parts, already translated (e.g. "3 windows", "2 late"); `tone` says whether the node is
+   * well (green dot), waiting on something outside it (yellow ring: reconnecting, paused) or failing (red ring).
+   */
   constructor(private readonly node: Node, private readonly t: (key: string, vars?: Record<string, unknown>) => string,
-    private readonly details: () => string[] = () => []) {
+    private readonly details: () => string[] = () => [], private readonly tone: () => Tone = () => 'ok') {
     this.timer = setInterval(() => { this.rate.sample(); this.refresh(); }, 1000);
     this.timer.unref?.();
   }
@@ -39,11 +44,13 @@ export class StatusReporter {
     if (this.errors > 0) parts.push(this.t('status.errors', { count: this.errors }));
     if (extra) parts.push(extra);
     const text = parts.join(' · ');
-    const red = this.errors > 0 && Date.now() - this.lastError < ERROR_SHOWN_MS;
-    const key = `${red}${text}`;
+    const tone = this.tone();
+    const red = tone === 'error' || (this.errors > 0 && Date.now() - this.lastError < ERROR_SHOWN_MS);
+    const fill = red ? 'red' : tone === 'warn' ? 'yellow' : 'green';
+    const key = `${fill}${text}`;
     if (key === this.lastText) return;
     this.lastText = key;
-    this.node.status({ fill: red ? 'red' : 'green', shape: red ? 'ring' : 'dot', text });
+    this.node.status({ fill, shape: fill === 'green' ? 'dot' : 'ring', text });
   }
 
   close(): void {
