@@ -12,6 +12,7 @@ export { SerialQueue } from './queue/serial-queue';
 export { compileJsonataSubset, NOT_COMPILED } from './expr/jsonata-subset';
 export { StateRegistry, registry } from './state/registry';
 export { RateMeter } from './util/rate';
+export { MetricsRegistry, metrics, prometheusText, type MetricsSource, type NodeCounts, type NodeIdentity } from './metrics/node-metrics';
 export { CompletionTracker, type Traceable } from './flow/completion-tracker';
 export { KafkaError, KafkaRecordError, toKafkaError, type KafkaErrorReason, type RawRecord } from './kafka/errors';
 export { OffsetTracker, PartitionLog, compareOffsets, type RecordHandle, type TopicPartition, type TopicPartitionOffset } from './kafka/offset-tracker';

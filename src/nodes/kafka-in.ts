@@ -56,10 +56,11 @@ export = function (RED: NodeAPI) {
       if (source.state !== 'error') parts.push(t('status.lag', { count: source.lag() }), t('status.inFlight', { count: source.tracker.inFlight }));
       else if (source.lastError) parts.push(source.lastError.reason);
       return parts;
-    }, () => TONE[source.state]);
+    }, () => ({ inFlight: source.tracker.inFlight, lag: source.lag() }), () => TONE[source.state]);
     source = new KafkaSource(() => connection.consumer({ groupId: config.groupId }), options, {
       emit: (records: ConsumedRecord | ConsumedRecord[], handle: RecordHandle) => {
-        status.rate.mark();
+        status.rate.mark(Array.isArray(records) ? records.length : 1);
+        status.sent();
         send(Array.isArray(records) ? batchMessage(records) : recordMessage(records), () => source.complete(handle));
       },
       poison: (err, done) => {

@@ -56,7 +56,7 @@ export = function (RED: NodeAPI) {
       if (sink.buffered > 0) parts.push(t('status.buffered', { count: sink.buffered }));
       if (sink.state === 'retrying') parts.push(t('status.reconnecting'));
       return parts;
-    }, () => (sink.state === 'retrying' ? 'warn' : 'ok'));
+    }, () => ({ buffered: sink.buffered, inFlight: sink.buffered }), () => (sink.state === 'retrying' ? 'warn' : 'ok'));
     status.refresh();
 
     let lastOverflowWarning = 0;
@@ -75,7 +75,7 @@ export = function (RED: NodeAPI) {
       }
       sink.send(record, (err?: KafkaError) => {
         if (!err) {
-          status.rate.mark();
+          status.sent();
           return done();
         }
         if (err.reason === 'buffer-full' && Date.now() - lastOverflowWarning > OVERFLOW_WARNING_MS) {
@@ -88,6 +88,7 @@ export = function (RED: NodeAPI) {
 
     // The handler returns as soon as the record is queued: acknowledgements complete the messages later.
     onInput(node, (msg, _send, done) => {
+      status.rate.mark();
       const v = value.get ? value.get(msg) : NOT_COMPILED;
       const k = key.get ? key.get(msg) : NOT_COMPILED;
       if (v !== NOT_COMPILED && k !== NOT_COMPILED) return deliver(msg, v, k, done);
