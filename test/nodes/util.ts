@@ -23,6 +23,9 @@ export const nodes = {
   tumbling: load('tumbling-window'),
   sliding: load('sliding-window'),
   session: load('session-window'),
+  kafkaBroker: load('kafka-broker'),
+  kafkaIn: load('kafka-in'),
+  kafkaOut: load('kafka-out'),
 };
 
 /** A message as the specs see it: any property, payload included, is loosely typed. */
