@@ -4,9 +4,18 @@
  * also needs its row here (the dialog spec fails without one): fields that make the node invalid, fields that
  * make it valid again, and what the deployed flow then holds.
  */
+import assert from 'node:assert/strict';
 
-/** A dialog field (`#node-input-<field>`) and the value to give it; `type` selects a TypedInput's type first. */
-export interface Field { field: string; value: string | boolean; type?: string }
+/**
+ * A dialog field (`#node-input-<field>`) and the value to give it; `type` selects a TypedInput's type first.
+ * `config` instead adds a new configuration node for the field with these fields set in its own dialog.
+ */
+export interface Field { field: string; value?: string | boolean; type?: string; config?: PlainField[] }
+
+export type PlainField = Omit<Field, 'config'> & { value: string | boolean };
+
+/** A Kafka broker configuration at an address where no broker listens (connections are refused at once). */
+const NO_BROKER: Field = { field: 'broker', config: [{ field: 'brokers', value: '127.0.0.1:1' }, { field: 'clientId', value: 'streamkit-editor-spec' }] };
 
 export interface DialogCase {
   /** Set in this order; the last one is the field the dialog must mark invalid. */
@@ -15,8 +24,12 @@ export interface DialogCase {
   valid: Field[];
   /** Properties the deployed node then has (compared as strings, as the editor may save numbers as text). */
   deployed: Record<string, unknown>;
-  /** Services the node connects to: with none running, its status says so (and nothing fails). */
-  services?: string[];
+  /**
+   * The node connects to a service, and none runs for these specs. `ring`: its status says it is not connected
+   * (a ring, not a dot). `lazy`: it connects only for its first message, so until then its status cannot tell.
+   * Either way nothing is logged as an error.
+   */
+  offline?: 'ring' | 'lazy';
 }
 
 export const DIALOGS: Record<string, DialogCase> = {
@@ -50,7 +63,29 @@ export const DIALOGS: Record<string, DialogCase> = {
     valid: [{ field: 'interval', value: '2' }, { field: 'keyProp', value: 'payload.sensor', type: 'jsonata' }],
     deployed: { emit: 'interval', interval: 2, keyProp: 'payload.sensor', keyPropType: 'jsonata' },
   },
+  'streamkit-kafka-in': {
+    invalid: [{ field: 'topics', value: 'sensor readings!' }],
+    valid: [{ field: 'topics', value: 'sensors' }, NO_BROKER],
+    deployed: { topics: 'sensors' },
+    offline: 'ring',
+  },
+  'streamkit-kafka-out': {
+    invalid: [{ field: 'linger', value: '-1' }],
+    valid: [{ field: 'linger', value: '20' }, { field: 'topic', value: 'averages' }, NO_BROKER],
+    deployed: { linger: 20, topic: 'averages' },
+    offline: 'lazy',
+  },
 };
+
+/**
+ * What a started node's status must be with no service running: not connected (a ring) for a node that says
+ * so, not red for every other one.
+ */
+export function assertStatus(type: string, status: { fill?: string; shape?: string; text?: string } | undefined): void {
+  assert.ok(status?.text, `${type} shows a status`);
+  if (DIALOGS[type]?.offline === 'ring') assert.equal(status.shape, 'ring', `${type} is not connected: status ${JSON.stringify(status)}`);
+  else assert.notEqual(status.fill, 'red', `${type}: status ${JSON.stringify(status)}`);
+}
 
 /** The short name of a type for file names: `streamkit-tumbling-window` → `tumbling-window`. */
 export function shortName(type: string): string {

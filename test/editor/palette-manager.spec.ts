@@ -18,7 +18,7 @@ describe('editor: Palette Manager upload and removal (fresh user dir)', function
   const module = packageJson().name;
   const types = nodeTypes().filter((t) => !t.config);
   // A node type that needs no service, to run after the install.
-  const runnable = types.find((t) => !DIALOGS[t.type]?.services)!.type;
+  const runnable = types.find((t) => !DIALOGS[t.type]?.offline)!.type;
 
   before(async function () {
     browser = await launchBrowser(this);

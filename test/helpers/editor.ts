@@ -223,10 +223,10 @@ export class Editor {
   /**
    * Sets a field of the open dialog the way a user would: a select is chosen, a checkbox ticked or cleared, a
    * TypedInput gets its type (`type`) and its text typed, a plain input its text typed. `name` is the node
-   * property (`#node-input-<name>`).
+   * property (`#node-input-<name>`; `#node-config-input-<name>` in a configuration node's dialog).
    */
-  async setField(name: string, value: string | boolean, type?: string): Promise<void> {
-    const el = this.page.locator(`#node-input-${name}`);
+  async setField(name: string, value: string | boolean, type?: string, prefix = 'node-input'): Promise<void> {
+    const el = this.page.locator(`#${prefix}-${name}`);
     const kind = await el.evaluate((e) => {
       const $e = (window as any).$(e);
       if (e.tagName === 'SELECT') return 'select';
@@ -245,6 +245,20 @@ export class Editor {
       await el.fill(String(value));
       await el.press('Tab');
     }
+    await this.settle();
+  }
+
+  /**
+   * A configuration node field (e.g. a broker): its "add" button opens a new configuration node's dialog,
+   * `fields` are set there, then Add; the new configuration node is selected.
+   */
+  async setConfigField(name: string, fields: { field: string; value: string | boolean; type?: string }[]): Promise<void> {
+    await this.page.locator(`#node-input-btn-${name}-add`).click();
+    await this.page.locator('#node-config-dialog-ok').waitFor({ state: 'visible' });
+    await this.settle();
+    for (const f of fields) await this.setField(f.field, f.value, f.type, 'node-config-input');
+    await this.page.locator('#node-config-dialog-ok').click();
+    await this.page.locator('#node-config-dialog-ok').waitFor({ state: 'detached' });
     await this.settle();
   }
 
@@ -285,6 +299,13 @@ export class Editor {
   }
 
   // ---------------------------------------------------------------------------------------------- deploy
+
+  /** The Deploy button's mode: every flow (`full`), modified flows or modified nodes only. */
+  async setDeployType(type: 'full' | 'flows' | 'nodes'): Promise<void> {
+    await this.page.locator('#red-ui-header-button-deploy-options').click();
+    await this.page.locator(`#deploymenu-item-${type === 'flows' ? 'flow' : type === 'nodes' ? 'node' : 'full'}`).click();
+    await this.settle();
+  }
 
   /**
    * Clicks Deploy and waits for the editor's "deployed" notification; resolves with the notification's text.

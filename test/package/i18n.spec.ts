@@ -57,25 +57,39 @@ function editorKeys(html: string): string[] {
   return [...keys];
 }
 
-/** A source file and every src/nodes/ module it imports, directly or through others. */
-function withImports(file: string, seen = new Set<string>()): Set<string> {
-  if (seen.has(file)) return seen;
-  seen.add(file);
-  const text = fs.readFileSync(file, 'utf8');
-  for (const m of text.matchAll(/from '(\.{1,2}\/[^']+)'/g)) {
-    const target = path.resolve(path.dirname(file), m[1]) + '.ts';
-    if (fs.existsSync(target) && target.startsWith(path.join(ROOT, 'src', 'nodes'))) withImports(target, seen);
+/** `{name: module file}` of the named imports of a source file from other src/nodes/ modules. */
+function namedImports(file: string, text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const m of text.matchAll(/import\s+(?:type\s+)?\{([^}]*)\}\s+from\s+'(\.{1,2}\/[^']+)'/g)) {
+    const target = `${path.resolve(path.dirname(file), m[2])}.ts`;
+    if (!fs.existsSync(target) || !target.startsWith(path.join(ROOT, 'src', 'nodes'))) continue;
+    for (const n of m[1].split(',')) {
+      const name = n.replace(/^\s*type\s+/, '').split(/\s+as\s+/)[0].trim();
+      if (name) out.set(name, target);
+    }
   }
-  return seen;
+  return out;
 }
 
-/** Literal catalog keys runtime code asks for: `t('…')`, `RED._('…')`. */
-function runtimeKeys(files: Iterable<string>): string[] {
-  const keys = new Set<string>();
-  for (const f of files) {
-    for (const m of fs.readFileSync(f, 'utf8').matchAll(/(?:\bt|\b_)\(\s*'([A-Za-z][\w-]*\.[\w.-]+)'\s*[,)]/g)) keys.add(m[1]);
+/** The text of an exported function or class of a module, up to the next top-level export. */
+function exported(text: string, name: string): string {
+  const start = text.search(new RegExp(`^export (?:async )?(?:function|class|const) ${name}\\b`, 'm'));
+  if (start < 0) return '';
+  const next = text.slice(start + 1).search(/^export /m);
+  return next < 0 ? text.slice(start) : text.slice(start, start + 1 + next);
+}
+
+/** Literal catalog keys (`t('…')`, `RED._('…')`) in `code` and in the shared code it calls, followed through imports. */
+function runtimeKeys(file: string, code: string, keys = new Set<string>(), seen = new Set<string>()): Set<string> {
+  for (const m of code.matchAll(/(?:\bt|\b_)\(\s*'([A-Za-z][\w-]*\.[\w.-]+)'\s*[,)]/g)) keys.add(m[1]);
+  const text = fs.readFileSync(file, 'utf8');
+  for (const [name, target] of namedImports(file, text)) {
+    const id = `${target}#${name}`;
+    if (seen.has(id) || !new RegExp(`\\b${name}\\b`).test(code)) continue;
+    seen.add(id);
+    runtimeKeys(target, exported(fs.readFileSync(target, 'utf8'), name), keys, seen);
   }
-  return [...keys];
+  return keys;
 }
 
 describe('i18n: en-US and zh-CN for every node set', () => {
@@ -109,7 +123,7 @@ describe('i18n: en-US and zh-CN for every node set', () => {
         const catalog = leaves(readCatalog('en-US', name));
         const editor = editorKeys(fs.readFileSync(path.join(ROOT, js.replace(/\.js$/, '.html')), 'utf8'));
         const src = path.join(ROOT, 'src', 'nodes', `${name}.ts`);
-        const runtime = fs.existsSync(src) ? runtimeKeys(withImports(src)) : [];
+        const runtime = fs.existsSync(src) ? [...runtimeKeys(src, fs.readFileSync(src, 'utf8'))] : [];
         assert.ok(editor.length > 0, 'the editor file uses its catalog');
         for (const k of [...editor, ...runtime]) assert.ok(catalog.has(k), `locales/*/${name}.json has ${k}`);
       });
