@@ -38,7 +38,7 @@ const common = {
   absWorkingDir: root,
   logLevel: 'warning',
   // Node-RED and Node built-ins are provided by the runtime; `node-red` imports are types-only anyway.
-  external: ['node-red', '@node-red/*'],
+  external: ['node-red', '@node-red/*', '@influxdata/influxdb-client'],
 };
 
 function isInside(file, dir) {

@@ -12,3 +12,14 @@ export { SerialQueue } from './queue/serial-queue';
 export { compileJsonataSubset, NOT_COMPILED } from './expr/jsonata-subset';
 export { StateRegistry, registry } from './state/registry';
 export { RateMeter } from './util/rate';
+export { encodeLine, checkLines, compareUtf8, type EncodeOptions, type FieldValue } from './influx/line-protocol';
+export { PointMapper, isExplicitPoint, type PointMapperOptions, type PointInput, type MappedLines, type TimeSource } from './influx/points';
+export { msToPrecision, timestampIn, PRECISIONS, type Precision } from './influx/time';
+export { judge, serverText, retryAfterMs, type WriteResponse, type Verdict } from './influx/responses';
+export { retryDelay, DEFAULT_RETRY, type RetryOptions } from './influx/retry';
+export {
+  InfluxWriter, MessageTicket, DEFAULT_WRITER, systemClock, targetKey,
+  type WriteTarget, type WriteTransport, type Clock, type Ticket, type TicketOutcome, type LineOutcome, type WriterOptions,
+  type WriterEvents, type WriterStats, type ParkedLines,
+} from './influx/writer';
+export { ClientTransport, type ApiVersion, type ConnectionOptions } from './influx/client-transport';
