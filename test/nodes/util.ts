@@ -23,6 +23,8 @@ export const nodes = {
   tumbling: load('tumbling-window'),
   sliding: load('sliding-window'),
   session: load('session-window'),
+  influxdb: load('influxdb'),
+  influxdbWrite: load('influxdb-write'),
 };
 
 /** A message as the specs see it: any property, payload included, is loosely typed. */

@@ -186,6 +186,7 @@ export class InfluxWriter {
   private barriers: Barrier[] = [];
   private roomWaiters: (() => void)[] = [];
   private detached = false;
+  private released = false;
 
   constructor(private readonly transport: WriteTransport, private readonly o: WriterOptions = DEFAULT_WRITER,
     private readonly clock: Clock = systemClock, private readonly events: WriterEvents = {}) {
@@ -219,11 +220,18 @@ export class InfluxWriter {
 
   /** Resolves once the buffer has room (fewer than maxLines lines unsettled). */
   whenRoom(): Promise<void> {
-    if (this.unsettled < this.o.maxLines || this.detached) return Promise.resolve();
+    if (!this.full) return Promise.resolve();
     return new Promise((resolve) => this.roomWaiters.push(resolve));
   }
 
-  get full(): boolean { return this.unsettled >= this.o.maxLines; }
+  /** The buffer is at its bound: a `block` caller waits for `whenRoom` before adding. */
+  get full(): boolean { return this.o.overflow === 'block' && !this.released && this.unsettled >= this.o.maxLines; }
+
+  /** Holds nobody back any more (the node is closing: what is queued goes in, then `close` parks it). */
+  release(): void {
+    this.released = true;
+    for (const w of this.roomWaiters.splice(0)) w();
+  }
 
   /** Sends everything now; resolves when every line added so far is settled. */
   flush(): Promise<void> {

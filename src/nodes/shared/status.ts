@@ -15,9 +15,12 @@ export class StatusReporter {
   private lastText = '';
   private readonly timer: ReturnType<typeof setInterval>;
 
-  /** `details` returns extra parts, already translated (e.g. "3 windows", "2 late"). */
+  /**
+   * `details` returns extra parts, already translated (e.g. "3 windows", "2 late"); `warning` turns the status
+   * yellow while it holds (e.g. retrying), unless errors make it red.
+   */
   constructor(private readonly node: Node, private readonly t: (key: string, vars?: Record<string, unknown>) => string,
-    private readonly details: () => string[] = () => []) {
+    private readonly details: () => string[] = () => [], private readonly warning: () => boolean = () => false) {
     this.timer = setInterval(() => { this.rate.sample(); this.refresh(); }, 1000);
     this.timer.unref?.();
   }
@@ -40,10 +43,11 @@ export class StatusReporter {
     if (extra) parts.push(extra);
     const text = parts.join(' · ');
     const red = this.errors > 0 && Date.now() - this.lastError < ERROR_SHOWN_MS;
-    const key = `${red}${text}`;
+    const fill = red ? 'red' : this.warning() ? 'yellow' : 'green';
+    const key = `${fill}${text}`;
     if (key === this.lastText) return;
     this.lastText = key;
-    this.node.status({ fill: red ? 'red' : 'green', shape: red ? 'ring' : 'dot', text });
+    this.node.status({ fill, shape: fill === 'green' ? 'dot' : 'ring', text });
   }
 
   close(): void {
