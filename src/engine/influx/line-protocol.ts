@@ -58,8 +58,8 @@ export function compareUtf8(a: string, b: string): number {
     if (x === y) continue;
     // Surrogates (U+D800–DFFF, code points ≥ U+10000) sort after U+E000–FFFF in UTF-8.
     if (x >= 0xd800 && y >= 0xd800) {
-      x = x < 0xe000 ? x + 0x2000 : x;
-      y = y < 0xe000 ? y + 0x2000 : y;
+      x = x >= 0xe000 ? x - 0x800 : x + 0x2000;
+      y = y >= 0xe000 ? y - 0x800 : y + 0x2000;
     }
     return x - y;
   }
