@@ -5,51 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { FakeInflux, deferred, type FakeAnswer } from '../helpers/fake-influx';
-import {
-  EOS, Recorder, errorText, errors, expectRefused, helper, nodes, settle, statuses, uid, type Conf, type Msg, type Running,
-} from './util';
-
-interface InfluxFlow { flow: Conf[]; id: string; configId: string; caught: string; completed: string; credentials: Conf }
-
-const WRITE_DEFAULTS: Conf = {
-  measurement: 'm', bucket: '', org: '', database: '', retentionPolicy: '',
-  fieldsProp: 'payload', fieldsPropType: 'msg', keyProp: 'key', keyPropType: 'msg', keyTag: 'key',
-  tagProps: '', integerFields: '', timeFrom: 'start', precision: 'ms',
-  batchSize: 1000, flushInterval: 20, flushIntervalUnits: 'ms', maxLines: 100000, overflow: 'block',
-  retryMinDelay: 0.05, retryMaxDelay: 0.2, maxRetryTime: 0,
-};
-
-function influxFlow(url: string, over: Conf = {}, conn: Conf = {}, ids: { id?: string; configId?: string } = {}): InfluxFlow {
-  const tab = uid('tab');
-  const id = ids.id ?? uid('influx');
-  const configId = ids.configId ?? uid('conn');
-  const at = { z: tab, x: 100, y: 100 };
-  const caught = `${id}-caught`;
-  const completed = `${id}-completed`;
-  const flow: Conf[] = [
-    { id: tab, type: 'tab', label: 'test' },
-    { id: configId, type: 'streamkit-influxdb', name: '', url, version: 'v2', org: 'o', bucket: 'b', database: 'db',
-      retentionPolicy: '', usetls: false, tls: '', timeout: 5, ...conn },
-    { id: `${id}-catch`, type: 'catch', ...at, name: '', scope: null, uncaught: false, wires: [[caught]] },
-    { id, type: 'streamkit-influxdb-write', ...at, name: '', influxdb: configId, ...WRITE_DEFAULTS, ...over, wires: [] },
-    { id: caught, type: 'helper', ...at, name: 'caught', wires: [] },
-    { id: `${id}-complete`, type: 'complete', ...at, name: '', scope: [id], uncaught: false, wires: [[completed]] },
-    { id: completed, type: 'helper', ...at, name: 'completed', wires: [] },
-  ];
-  return { flow, id, configId, caught, completed, credentials: { [configId]: { token: 'secret-token' } } };
-}
-
-function attach(f: InfluxFlow): Running {
-  return {
-    node: helper.getNode(f.id), out: [], caught: new Recorder(helper.getNode(f.caught)),
-    completed: new Recorder(helper.getNode(f.completed)), tf: f as never,
-  };
-}
-
-async function start(f: InfluxFlow): Promise<Running> {
-  await helper.load([nodes.influxdb, nodes.influxdbWrite], f.flow as never, f.credentials as never);
-  return attach(f);
-}
+import { influxFlow, startInflux as start } from '../helpers/influx-flow';
+import { EOS, errorText, expectRefused, helper, settle, statuses, type Conf, type Msg, type Running } from './util';
 
 const send = (r: Running, ...msgs: Msg[]) => { for (const m of msgs) r.node.receive(m); };
 const result = (key: string, start: number, payload: Conf, extra: Conf = {}): Msg =>
