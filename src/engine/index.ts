@@ -12,6 +12,7 @@ export { SerialQueue } from './queue/serial-queue';
 export { compileJsonataSubset, NOT_COMPILED } from './expr/jsonata-subset';
 export { StateRegistry, registry } from './state/registry';
 export { RateMeter } from './util/rate';
+export { MetricsRegistry, metrics, prometheusText, type MetricsSource, type NodeCounts, type NodeIdentity } from './metrics/node-metrics';
 export { encodeLine, checkLines, compareUtf8, type EncodeOptions, type FieldValue } from './influx/line-protocol';
 export { PointMapper, isExplicitPoint, type PointMapperOptions, type PointInput, type MappedLines, type TimeSource } from './influx/points';
 export { msToPrecision, timestampIn, PRECISIONS, type Precision } from './influx/time';

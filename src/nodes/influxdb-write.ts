@@ -109,12 +109,12 @@ export = function (RED: NodeAPI) {
     const parked = registry.take(node.id, HANDOVER_KEY) as ParkedLines | undefined;
     if (parked) writer.adopt(parked);
 
-    const status = new StatusReporter(node, t, () => details(writer, t), () => writer.nextRetryAt !== undefined);
+    // Metrics: in = points taken in (the status rate), written, buffered, retries, dropped; errors = failed messages.
+    const status = new StatusReporter(node, t, () => details(writer, t), () => ({
+      buffered: writer.buffered, written: writer.stats.written, retries: writer.stats.retries, dropped: writer.stats.dropped,
+    }), () => writer.nextRetryAt !== undefined);
     status.refresh();
-    let written = writer.stats.written;
     const ticker = setInterval(() => {
-      status.rate.mark(writer.stats.written - written);
-      written = writer.stats.written;
       if (writer.nextRetryAt === undefined) retryStreak = 0;
       if (droppedSinceWarning > 0) {
         node.warn(t('warnings.dropped', { count: droppedSinceWarning, total: writer.stats.dropped }));
@@ -154,6 +154,7 @@ export = function (RED: NodeAPI) {
         return;
       }
       for (const e of mapped.errors) node.error(status.failure(e).message, msg);
+      status.rate.mark(mapped.lines.length);
       const ticket = new MessageTicket(mapped.lines.length, finish(done));
       const add = () => writer.add(target, mapped.lines, mapped.stamped, ticket);
       if (writer.full) return writer.whenRoom().then(add);

@@ -271,13 +271,13 @@ describe('streamkit-influxdb-write', function () {
       assert.equal(r.caught.msgs.length, 0);
     });
 
-    it('reports its lines as not written when removed while InfluxDB is down', async () => {
+    it('reports its lines as not written when removed while InfluxDB is down', async function () {
+      this.timeout(20000);
       influx.answer = () => ({ status: 503 });
       const f = influxFlow(influx.url, { maxRetryTime: 0 });
       const r = await start(f);
       send(r, { payload: { v: 1 }, timestamp: 1, marker: 'a' });
       await influx.waitRequests(1);
-      this.timeout(20000);
       await helper.setFlows(f.flow.filter((n) => n.id !== f.id) as never, 'nodes');
       const [c] = await r.caught.wait(1, 15000);
       assert.equal(c.marker, 'a');
@@ -332,6 +332,20 @@ describe('streamkit-influxdb-write', function () {
       const r = await start(f);
       await expectRefused(r);
     });
+  });
+
+  it('exposes its counters on the metrics endpoint: in, written, errors, buffered, retries, dropped', async () => {
+    // The registry the built node files share (dist/engine.js).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { metrics } = require('../../dist/engine.js') as typeof import('../../src/engine');
+    influx.answer = (_q, i) => ({ status: i === 0 ? 503 : 204 });
+    const r = await start(influxFlow(influx.url));
+    send(r, { payload: [{ fields: { v: 1 } }, { fields: { v: 2 } }] }, { payload: { v: NaN } });
+    await r.completed.wait(1, 3000);
+    const c = metrics.list().find((x) => x.node.id === r.node.id)?.read();
+    assert.deepEqual(c, { in: 2, out: 0, errors: 1, buffered: 0, written: 2, retries: 1, dropped: 0 });
+    await helper.unload();
+    assert.ok(!metrics.list().some((x) => x.node.id === r.node.id), 'gone when stopped');
   });
 
   it('reads the fields and key with JSONata when configured', async () => {

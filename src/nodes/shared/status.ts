@@ -1,28 +1,51 @@
 /**
- * Live node status: rate and node-specific counters, refreshed once a second; red while errors are recent.
- * Every visible text comes from the node's message catalog.
+ * Live node status and monitoring counters: rate and node-specific details, refreshed once a second; red while
+ * errors are recent. Every visible text comes from the node's message catalog.
+ *
+ * The same reporter registers the node's counters for the metrics endpoint (plugins/metrics.js): records in
+ * (what `rate.mark` counts), messages out (`sent`), errors (`error`/`failure`), plus what `counts` adds for the
+ * node (late records, buffered items, in-flight messages, lag), read only when the endpoint is scraped.
  */
 import type { Node } from 'node-red';
-import { RateMeter } from '../../engine';
+import { RateMeter, metrics, type MetricsSource, type NodeCounts } from '../../engine';
 import { describeError } from './i18n';
 
 const ERROR_SHOWN_MS = 10000;
 
+/** The node-specific part of the counts (see NodeCounts: late, inFlight, buffered, lag, checkpointAgeSeconds). */
+export type ExtraCounts = () => Omit<Partial<NodeCounts>, 'in' | 'out' | 'errors'>;
+
 export class StatusReporter {
   readonly rate = new RateMeter();
   errors = 0;
+  /** Messages sent, for the metrics (`sent`). */
+  private out = 0;
   private lastError = 0;
   private lastText = '';
   private readonly timer: ReturnType<typeof setInterval>;
+  private readonly source: MetricsSource;
 
   /**
-   * `details` returns extra parts, already translated (e.g. "3 windows", "2 late"); `warning` turns the status
-   * yellow while it holds (e.g. retrying), unless errors make it red.
+   * `details` returns extra parts of the status text, already translated (e.g. "3 windows", "2 late");
+   * `counts` the node's own counters for the metrics endpoint; `warning` turns the status yellow while it holds
+   * (e.g. retrying), unless errors make it red.
    */
   constructor(private readonly node: Node, private readonly t: (key: string, vars?: Record<string, unknown>) => string,
-    private readonly details: () => string[] = () => [], private readonly warning: () => boolean = () => false) {
+    private readonly details: () => string[] = () => [], counts: ExtraCounts = () => ({}),
+    private readonly warning: () => boolean = () => false) {
     this.timer = setInterval(() => { this.rate.sample(); this.refresh(); }, 1000);
     this.timer.unref?.();
+    const n = node as Node & { z?: string; name?: string };
+    this.source = {
+      node: { id: n.id, type: n.type, name: n.name, flow: n.z },
+      read: () => ({ ...counts(), in: this.rate.total, out: this.out, errors: this.errors }),
+    };
+    metrics.add(this.source);
+  }
+
+  /** Counts `n` messages sent (one per message, however many ports or elements of a batch they went out in). */
+  sent(n = 1): void {
+    this.out += n;
   }
 
   error(): void {
@@ -50,8 +73,10 @@ export class StatusReporter {
     this.node.status({ fill, shape: fill === 'green' ? 'dot' : 'ring', text });
   }
 
+  /** Stops the status timer and takes the node's counters off the metrics endpoint. */
   close(): void {
     clearInterval(this.timer);
+    metrics.remove(this.source);
   }
 }
 
