@@ -3,9 +3,10 @@
  * started when not running), the same 100K window results (one point each: key tag, count/sum/avg) three ways,
  * taking turns in the same run, batch size 1000 for all:
  *
- *   node         generator → streamkit-influxdb-write in a Node-RED 4.1 runtime (bench/node-red.ts) → a Complete
- *                node → counter; timed from the first message to the EOS message's done(), which comes after
- *                InfluxDB acknowledged every point before it
+ *   node         generator → streamkit-influxdb-write in a Node-RED 4.1 runtime (bench/node-red.ts); timed from the
+ *                first message to the EOS message's done() (seen through Node-RED's onComplete hook, which a
+ *                Complete node would add a deep copy of every message to), which comes after InfluxDB
+ *                acknowledged every point before it
  *   bare points  the client library's WriteApi alone: a Point per result (writePoint), timed until writeSuccess
  *                has reported every line (close() resolves before the last acknowledgements)
  *   bare lines   the same WriteApi given ready-made line-protocol strings (writeRecord), its fastest use
@@ -48,20 +49,23 @@ async function influxEnv(): Promise<Env> {
 }
 
 let runNo = 0;
+/** Which node's done() the counter hears about (the EOS message's marks the end). */
+let completion = { head: '', counter: '' };
+const isEos = (m: Msg) => (m.control as { type?: string } | undefined)?.type === 'eos';
 
 function nodeScenario(env: Env): Scenario {
   return {
     name: 'node',
     nodes: (h, c) => {
+      completion = { head: h, counter: c };
       const measurement = `bench_node_${++runNo}`;
       return [
         { id: `${h}-conn`, type: 'streamkit-influxdb', name: '', url: env.INFLUX_URL, version: 'v2', org: env.INFLUX_ORG, bucket: env.INFLUX_BUCKET,
           database: '', retentionPolicy: '', usetls: false, tls: '', timeout: 10 },
         { id: h, type: 'streamkit-influxdb-write', z: 'bench-tab', name: '', influxdb: `${h}-conn`, measurement, bucket: '', org: '', database: '',
           retentionPolicy: '', fieldsProp: 'payload', fieldsPropType: 'msg', keyProp: 'key', keyPropType: 'msg', keyTag: 'key', tagProps: '',
-          integerFields: 'count', timeFrom: 'start', precision: 'ms', batchSize: BATCH, flushInterval: 1, flushIntervalUnits: 's',
+          integerFields: 'count', timeFrom: 'start', precision: 'ms', batchSize: BATCH, maxInFlight: Number(process.env.BENCH_INFLUX_INFLIGHT ?? 4), flushInterval: 1, flushIntervalUnits: 's',
           maxLines: 100000, overflow: 'block', retryMinDelay: 1, retryMaxDelay: 30, maxRetryTime: 0, wires: [] },
-        { id: `${h}-complete`, type: 'complete', z: 'bench-tab', name: '', scope: [h], uncaught: false, wires: [[c]] },
       ];
     },
     input: () => {
@@ -70,7 +74,7 @@ function nodeScenario(env: Env): Scenario {
       msgs.push({ control: { type: 'eos' } });
       return { msgs, records: POINTS };
     },
-    isLast: (m) => (m.control as { type?: string } | undefined)?.type === 'eos',
+    isLast: isEos,
     credentials: (h) => ({ [`${h}-conn`]: { token: env.INFLUX_TOKEN } }),
   };
 }
@@ -116,13 +120,17 @@ async function main(): Promise<void> {
   if (spawnSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] }).status !== 0) throw new Error('build failed');
   const env = await influxEnv();
   const userDir = await startRuntime();
+  const count = (globalThis as { __streamkitBenchCounter?: (id: string, m: Msg) => void }).__streamkitBenchCounter;
+  RED.hooks.add('onComplete.bench', (ev: { msg: Msg; node: { id: string } }) => {
+    if (ev.node.id === completion.head && isEos(ev.msg)) count?.(completion.counter, ev.msg);
+  });
   const runs: Record<string, number[]> = { node: [], 'bare points': [], 'bare lines': [] };
   try {
     const node = nodeScenario(env);
     for (let round = 0; round <= RUNS; round++) {
       const times: Record<string, number> = {};
       const r = await runOnce(node);
-      if (r.received !== POINTS + 1) throw new Error(`node: ${r.received - 1} of ${POINTS} messages done`);
+      if (r.received !== 1) throw new Error('node: no EOS completion');
       times.node = r.ms;
       times['bare points'] = await bare(env, 'points');
       times['bare lines'] = await bare(env, 'lines');

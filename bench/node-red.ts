@@ -34,6 +34,7 @@ interface Red {
   stop(): Promise<void>;
   nodes: { getNode(id: string): RedNode | null };
   events: { once(event: string, fn: () => void): void };
+  hooks: { add(name: string, fn: (event: never) => void): void };
   runtime: { flows: { setFlows(opts: { flows: { flows: unknown[]; credentials?: object }; deploymentType: string }): Promise<unknown> } };
 }
 // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -6,7 +6,7 @@
 import type { Node, NodeAPI } from 'node-red';
 import {
   ClientTransport, EngineError, InfluxWriter, MessageTicket, PRECISIONS, PointMapper, registry,
-  type ParkedLines, type Precision, type TicketOutcome, type TimeSource, type WriteTarget,
+  type ParkedLines, type PointInput, type Precision, type TicketOutcome, type TimeSource, type WriteTarget,
 } from '../engine';
 import type { InfluxConfigNode, InfluxConnection, InfluxWriteNodeConfig } from './shared/config';
 import { refuseConfig, translator, type Translate } from './shared/i18n';
@@ -85,6 +85,7 @@ export = function (RED: NodeAPI) {
       transport = new ClientTransport({ ...conn.connection, batchSize });
       writer = new InfluxWriter(transport, {
         batchSize,
+        maxInFlight: positive(config.maxInFlight ?? 4, 'the number of parallel requests', true),
         flushIntervalMs: nonNegative(durationField(config.flushInterval ?? 1, config.flushIntervalUnits || 's', 'the flush interval'), 'the flush interval'),
         maxLines: positive(config.maxLines ?? 100000, 'the buffer size', true),
         overflow: config.overflow === 'drop-oldest' ? 'drop-oldest' : 'block',
@@ -129,7 +130,15 @@ export = function (RED: NodeAPI) {
       else done();
     };
 
+    let defaultTarget: WriteTarget | undefined;
     const targetOf = (msg: Msg): WriteTarget => {
+      const overridden = msg.org !== undefined || msg.bucket !== undefined || msg.database !== undefined || msg.retentionPolicy !== undefined;
+      if (!overridden && defaultTarget) return defaultTarget;
+      const t = resolveTarget(msg);
+      if (!overridden) defaultTarget = t;
+      return t;
+    };
+    const resolveTarget = (msg: Msg): WriteTarget => {
       const pick = (own: unknown, node: string, conf: string, what: string): string => {
         const v = own === undefined || own === null || own === '' ? (node || conf) : own;
         if (typeof v !== 'string' || v === '') throw new EngineError('bad-point', t('errors.no-target', { what }));
@@ -143,12 +152,19 @@ export = function (RED: NodeAPI) {
       return { database: pick(msg.database, config.database, conn.database, 'database'), retentionPolicy: rp || undefined, precision };
     };
 
+    // Mapping is synchronous: one input object serves every message.
+    const input: PointInput = { value: undefined };
     const write = (msg: Msg, value: unknown, key: unknown, done: Done): void | Promise<void> => {
       let target: WriteTarget;
       let mapped;
       try {
         target = targetOf(msg);
-        mapped = mapper.map({ value, key, measurement: msg.measurement, window: msg.window, timestamp: msg.timestamp }, Date.now());
+        input.value = value;
+        input.key = key;
+        input.measurement = msg.measurement;
+        input.window = msg.window;
+        input.timestamp = msg.timestamp;
+        mapped = mapper.map(input, Date.now());
       } catch (err) {
         done(status.failure(err));
         return;

@@ -96,6 +96,40 @@ describe('engine: InfluxDB writer', () => {
     assert.equal(writer.buffered, 2);
   });
 
+  it('with several requests in flight, never sends a point while an earlier write of it is in flight or retried', async () => {
+    const { clock, transport, outcomes, add } = setup({ flushIntervalMs: 0, batchSize: 2, maxInFlight: 3 });
+    transport.auto = null;
+    add('a', ['m,k=a v=1 1', 'm,k=b v=1 1']);
+    add('b', ['m,k=c v=1 1', 'm,k=d v=1 1']);
+    add('c', ['m,k=a v=2 1', 'm,k=e v=1 1']);   // rewrites point (k=a, 1): waits for the first batch
+    await clock.advance(0);
+    assert.deepEqual(transport.batches, [['m,k=a v=1 1', 'm,k=b v=1 1'], ['m,k=c v=1 1', 'm,k=d v=1 1']]);
+    transport.calls[1].resolve({ status: 204, body: '' });
+    await clock.advance(0);
+    assert.equal(transport.calls.length, 2, 'the rewrite still waits');
+    transport.calls[0].resolve({ status: 503, body: '' });
+    await clock.advance(0);
+    assert.equal(transport.calls.length, 2, 'also while the first write is retried');
+    await clock.advance(1000);
+    transport.calls[2].resolve({ status: 204, body: '' });
+    await clock.advance(0);
+    assert.deepEqual(transport.batches.slice(2), [['m,k=a v=1 1', 'm,k=b v=1 1'], ['m,k=a v=2 1', 'm,k=e v=1 1']]);
+    transport.calls[3].resolve({ status: 204, body: '' });
+    await clock.advance(0);
+    assert.deepEqual([outcomes.a.written, outcomes.b.written, outcomes.c.written], [2, 2, 2]);
+  });
+
+  it('sends other points in parallel while one request is retried', async () => {
+    const { clock, transport, outcomes, add } = setup({ flushIntervalMs: 0, batchSize: 1, maxInFlight: 2 });
+    transport.auto = (lines) => (lines[0].startsWith('x') ? { status: 503, body: '' } : { status: 204, body: '' });
+    add('x', ['x v=1 1']);
+    add('y', ['y v=1 1']);
+    add('z', ['z v=1 1']);
+    await clock.advance(0);
+    assert.equal(outcomes.y.written + outcomes.z.written, 2);
+    assert.ok(!('x' in outcomes));
+  });
+
   it('retries 5xx, 429 and network failures with growing delays, holding later batches back, then completes', async () => {
     const { clock, transport, writer, outcomes, add } = setup({ flushIntervalMs: 0, batchSize: 1 });
     const answers: WriteResponse[] = [{ status: 503, body: '' }, { status: 0, body: 'ECONNREFUSED' }, { status: 429, body: '' }];

@@ -12,7 +12,7 @@ export const WRITE_DEFAULTS: Conf = {
   measurement: 'm', bucket: '', org: '', database: '', retentionPolicy: '',
   fieldsProp: 'payload', fieldsPropType: 'msg', keyProp: 'key', keyPropType: 'msg', keyTag: 'key',
   tagProps: '', integerFields: '', timeFrom: 'start', precision: 'ms',
-  batchSize: 1000, flushInterval: 20, flushIntervalUnits: 'ms', maxLines: 100000, overflow: 'block',
+  batchSize: 1000, maxInFlight: 1, flushInterval: 20, flushIntervalUnits: 'ms', maxLines: 100000, overflow: 'block',
   retryMinDelay: 0.05, retryMaxDelay: 0.2, maxRetryTime: 0,
 };
 

@@ -110,40 +110,66 @@ function tagText(key: string, v: unknown): string | undefined {
   }
 }
 
-const byKey = (a: [string, string], b: [string, string]) => compareUtf8(a[0], b[0]);
+/**
+ * The keys of an object in line-protocol order, escaped once. Messages of a stream have the same keys over and
+ * over (window results: the same aggregates), so the last key set of each role is kept and reused when the next
+ * object has the same keys in the same order.
+ */
+interface Shape { keys: string[]; order: number[]; names: string[] }
+
+export interface ShapeCache { tags?: Shape; fields?: Shape; measurement?: [string, string] }
+
+function sameKeys(obj: Record<string, unknown>, keys: string[]): boolean {
+  let i = 0;
+  for (const k in obj) if (keys[i++] !== k) return false;
+  return i === keys.length;
+}
+
+function shapeOf(obj: Record<string, unknown>, cached: Shape | undefined, what: 'tag key' | 'field key', o: EncodeOptions): Shape {
+  if (cached && sameKeys(obj, cached.keys)) return cached;
+  const keys = Object.keys(obj);
+  const order = keys.map((_, i) => i).sort((a, b) => compareUtf8(keys[a], keys[b]));
+  const names = order.map((i) => {
+    checkReserved(keys[i], what, o);
+    return escapeName(keys[i], `a ${what}`, false, o);
+  });
+  return { keys, order, names };
+}
 
 /**
  * One point as a line. `timestamp` is already in the write precision (digits) or undefined for the server's
  * time. Tags and fields are sorted by key; empty tag values and null fields are left out; a point without a
- * field is refused. Throws EngineError('bad-point') with what is wrong.
+ * field is refused. Throws EngineError('bad-point') with what is wrong. `cache` keeps the last key sets.
  */
 export function encodeLine(measurement: string, tags: Record<string, unknown> | undefined, fields: Record<string, unknown>,
-  timestamp: string | undefined, o: EncodeOptions): string {
+  timestamp: string | undefined, o: EncodeOptions, cache: ShapeCache = {}): string {
   if (typeof measurement !== 'string') throw badPoint('the measurement is not a string');
-  checkReserved(measurement, 'measurement', o);
-  let line = escapeName(measurement, 'the measurement', true, o);
+  let line: string;
+  if (cache.measurement?.[0] === measurement) line = cache.measurement[1];
+  else {
+    checkReserved(measurement, 'measurement', o);
+    line = escapeName(measurement, 'the measurement', true, o);
+    cache.measurement = [measurement, line];
+  }
   if (tags) {
-    const list: [string, string][] = [];
-    for (const k in tags) {
+    const shape = cache.tags = shapeOf(tags, cache.tags, 'tag key', o);
+    for (let j = 0; j < shape.order.length; j++) {
+      const k = shape.keys[shape.order[j]];
       const v = tagText(k, tags[k]);
       if (v === undefined || v === '') continue;
-      checkReserved(k, 'tag key', o);
-      list.push([escapeName(k, 'a tag key', false, o), escapeName(v, `tag ${JSON.stringify(k)}'s value`, false, o)]);
+      line += `,${shape.names[j]}=${escapeName(v, `tag ${JSON.stringify(k)}'s value`, false, o)}`;
     }
-    if (list.length > 1) list.sort(byKey);
-    for (const [k, v] of list) line += `,${k}=${v}`;
   }
-  const list: [string, string][] = [];
-  for (const k in fields) {
+  const shape = cache.fields = shapeOf(fields, cache.fields, 'field key', o);
+  let sep = ' ';
+  for (let j = 0; j < shape.order.length; j++) {
+    const k = shape.keys[shape.order[j]];
     const v = fieldText(k, fields[k], o);
     if (v === undefined) continue;
-    checkReserved(k, 'field key', o);
-    list.push([escapeName(k, 'a field key', false, o), v]);
+    line += `${sep}${shape.names[j]}=${v}`;
+    sep = ',';
   }
-  if (list.length === 0) throw badPoint(`the point of measurement ${JSON.stringify(measurement)} has no field`);
-  if (list.length > 1) list.sort(byKey);
-  let sep = ' ';
-  for (const [k, v] of list) { line += `${sep}${k}=${v}`; sep = ','; }
+  if (sep === ' ') throw badPoint(`the point of measurement ${JSON.stringify(measurement)} has no field`);
   return timestamp === undefined ? line : `${line} ${timestamp}`;
 }
 

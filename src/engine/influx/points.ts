@@ -12,7 +12,7 @@
  * resent line writes the same point again.
  */
 import { EngineError } from '../errors';
-import { checkLines, encodeLine, type EncodeOptions } from './line-protocol';
+import { checkLines, encodeLine, type EncodeOptions, type ShapeCache } from './line-protocol';
 import { msToPrecision, timestampIn, type Precision } from './time';
 
 export type TimeSource = 'start' | 'end' | 'timestamp' | 'now';
@@ -53,6 +53,7 @@ export interface MappedLines {
 }
 
 const POINT_KEYS = new Set(['measurement', 'tags', 'fields', 'timestamp']);
+const NO_ERRORS: EngineError[] = [];
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date);
@@ -65,6 +66,7 @@ const badPoint = (message: string) => new EngineError('bad-point', message);
 export class PointMapper {
   private readonly encode: EncodeOptions;
   private readonly tagProps: ReadonlySet<string>;
+  private readonly shapes: ShapeCache = {};
 
   constructor(private readonly o: PointMapperOptions) {
     this.encode = { v2: o.v2, integerFields: new Set(o.integerFields), onLossy: o.onLossy };
@@ -76,10 +78,10 @@ export class PointMapper {
     const v = input.value;
     if (typeof v === 'string') return passThrough(checkLines(v, this.o.v2));
     if (Array.isArray(v)) return this.mapArray(v, input, nowMs);
-    if (isExplicitPoint(v)) return { lines: [this.point(v, input, nowMs)], stamped: true, errors: [] };
-    if (isObject(v)) return { lines: [this.fields(v, input, nowMs)], stamped: true, errors: [] };
+    if (isExplicitPoint(v)) return { lines: [this.point(v, input, nowMs)], stamped: true, errors: NO_ERRORS };
+    if (isObject(v)) return { lines: [this.fields(v, input, nowMs)], stamped: true, errors: NO_ERRORS };
     if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') {
-      return { lines: [this.fields({ value: v }, input, nowMs)], stamped: true, errors: [] };
+      return { lines: [this.fields({ value: v }, input, nowMs)], stamped: true, errors: NO_ERRORS };
     }
     throw badPoint(`nothing to write: the value is ${v === null ? 'null' : typeof v}`);
   }
@@ -135,7 +137,7 @@ export class PointMapper {
     nowMs: number): string {
     if (p.tags !== undefined && !isObject(p.tags)) throw badPoint('the tags of a point must be an object');
     const ts = p.timestamp === undefined || p.timestamp === null ? this.timeOf(input, nowMs) : timestampIn(p.timestamp, this.o.precision);
-    return encodeLine(this.measurementOf(p.measurement, input), p.tags as Record<string, unknown> | undefined, p.fields, ts, this.encode);
+    return encodeLine(this.measurementOf(p.measurement, input), p.tags as Record<string, unknown> | undefined, p.fields, ts, this.encode, this.shapes);
   }
 
   private fields(f: Record<string, unknown>, input: PointInput, nowMs: number): string {
@@ -151,11 +153,11 @@ export class PointMapper {
     }
     const key = input.key;
     if (this.o.keyTag && key !== undefined && key !== null && key !== '') (tags ??= {})[this.o.keyTag] = key;
-    return encodeLine(this.measurementOf(undefined, input), tags, fields, this.timeOf(input, nowMs), this.encode);
+    return encodeLine(this.measurementOf(undefined, input), tags, fields, this.timeOf(input, nowMs), this.encode, this.shapes);
   }
 }
 
 function passThrough(checked: { line: string; stamped: boolean }[]): MappedLines {
   if (checked.length === 0) throw badPoint('nothing to write: the text holds no line');
-  return { lines: checked.map((c) => c.line), stamped: checked.every((c) => c.stamped), errors: [] };
+  return { lines: checked.map((c) => c.line), stamped: checked.every((c) => c.stamped), errors: NO_ERRORS };
 }

@@ -4,10 +4,11 @@
  * the server, failed, or dropped on overflow — exactly once, after the server's answer. A message is complete
  * when all its lines are settled (its `Ticket`), so a node calls `done()` only after a 2xx.
  *
- * Per target one batch is in flight at a time, in order: a later batch never overtakes an earlier one, so the
- * last write of a point wins, also across retries. A failed batch is retried (backoff, Retry-After) before
- * anything after it is sent. Lines the server rejects are found even when it does not say which (halves are
- * sent again, which rewrites the same points when every line carries its timestamp).
+ * Per target up to `maxInFlight` requests run at once, each in a lane that sends its batch until it is settled
+ * (retries with backoff or Retry-After, halves, resends). A lane holds the points (series and time) of its lines,
+ * and no other lane sends a line for a held point, so writes of one point reach the server in order and the
+ * last one wins, also across retries. Lines the server rejects are found even when it does not say which
+ * (halves are sent again, which rewrites the same points when every line carries its timestamp).
  *
  * Nothing here is dropped silently: the library's own buffering and retry are not used (its timer flushes
  * swallow failures and its close() discards the retry buffer); the transport only sends one batch.
@@ -64,23 +65,33 @@ export interface TicketOutcome {
 /** A message's ticket: calls `complete` once, when the last of its `lines` is settled. */
 export class MessageTicket implements Ticket {
   private pending: number;
-  private readonly outcome: TicketOutcome = { written: 0, rejected: [], failed: [], dropped: 0 };
+  private written = 0;
+  /** Only for lines that were not written (rare): the outcome so far. */
+  private other: TicketOutcome | undefined;
 
   constructor(lines: number, private readonly complete: (o: TicketOutcome) => void) {
     this.pending = lines;
   }
 
   settle(outcome: LineOutcome, text?: string): void {
-    const o = this.outcome;
-    if (outcome === 'written') o.written++;
-    else if (outcome === 'dropped') o.dropped++;
+    if (outcome === 'written') this.written++;
     else {
-      const list = outcome === 'rejected' ? o.rejected : o.failed;
-      if (text !== undefined && !list.includes(text)) list.push(text);
+      const o = this.other ??= { written: 0, rejected: [], failed: [], dropped: 0 };
+      if (outcome === 'dropped') o.dropped++;
+      else {
+        const list = outcome === 'rejected' ? o.rejected : o.failed;
+        if (text !== undefined && !list.includes(text)) list.push(text);
+      }
     }
-    if (--this.pending === 0) this.complete(o);
+    if (--this.pending === 0) {
+      const o = this.other ?? { written: 0, rejected: NONE, failed: NONE, dropped: 0 };
+      o.written = this.written;
+      this.complete(o);
+    }
   }
 }
+
+const NONE: string[] = [];
 
 export interface WriterOptions {
   /** Lines per request. */
@@ -92,10 +103,12 @@ export interface WriterOptions {
   /** `block`: the caller waits (`whenRoom`) before adding; `drop-oldest`: the oldest waiting lines make room. */
   overflow: 'block' | 'drop-oldest';
   retry: RetryOptions;
+  /** Requests in flight at once per target (writes of the same point are never in two of them). Default 1. */
+  maxInFlight?: number;
 }
 
 export const DEFAULT_WRITER: WriterOptions = {
-  batchSize: 1000, flushIntervalMs: 1000, maxLines: 100000, overflow: 'block', retry: DEFAULT_RETRY,
+  batchSize: 1000, flushIntervalMs: 1000, maxLines: 100000, overflow: 'block', retry: DEFAULT_RETRY, maxInFlight: 4,
 };
 
 export interface WriterEvents {
@@ -116,36 +129,75 @@ export interface WriterStats {
   requests: number;
 }
 
-interface Entry { line: string; stamped: boolean; ticket: Ticket; seq: number }
+interface Entry { line: string; stamped: boolean; ticket: Ticket; seq: number; point: number }
 
 /** Lines handed from a closing writer to its successor (redeploy): per target, in order. */
 export interface ParkedLines { targets: { target: WriteTarget; entries: Entry[] }[] }
+
+/**
+ * Which point a line writes, as a 32-bit hash of its series (measurement and tags) and timestamp; 0 for a line
+ * without a timestamp (the server's time: it never writes the same point as another line). Two points with the
+ * same hash only make one of them wait for the other.
+ */
+function pointOf(line: string, stamped: boolean): number {
+  if (!stamped) return 0;
+  let h = 0x811c9dc5;
+  let i = 0;
+  for (; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c === 32) break;
+    h = Math.imul(h ^ c, 0x01000193);
+    if (c === 92 && i + 1 < line.length) { i++; h = Math.imul(h ^ line.charCodeAt(i), 0x01000193); }
+  }
+  for (let j = line.lastIndexOf(' ') + 1; j < line.length; j++) h = Math.imul(h ^ line.charCodeAt(j), 0x01000193);
+  return (h >>> 1) || 1;
+}
+
+/**
+ * One request at a time, with its retries: a batch, then what it leaves to send again (a retry, halves, the lines
+ * to resend). While a lane works on its lines, it holds their points, so no other lane sends a line for one of
+ * them: writes of the same point reach the server in order.
+ */
+class Lane {
+  /** Batches still to send, the first next. */
+  work: Entry[][] = [];
+  inFlight: Entry[] | null = null;
+  held: number[] = [];
+  attempts = 0;
+  failingSince = 0;
+  retryTimer: unknown = undefined;
+  retryAt = 0;
+
+  get busy(): boolean { return this.inFlight !== null || this.retryTimer !== undefined; }
+  get idle(): boolean { return !this.busy && this.work.length === 0; }
+}
 
 class TargetQueue {
   readonly key: string;
   private items: Entry[] = [];
   private head = 0;
-  /** Batches to send before anything new: a retried batch, halves of a split one, lines sent again. */
-  redo: Entry[][] = [];
-  inFlight: Entry[] | null = null;
-  attempts = 0;
-  failingSince = 0;
-  retryTimer: unknown = undefined;
-  retryAt = 0;
+  readonly lanes: Lane[];
+  /** Points held by lanes (count of lines). */
+  readonly held = new Map<number, number>();
   flushTimer: unknown = undefined;
   /** The oldest waiting line has waited the flush interval. */
   due = false;
 
-  constructor(readonly target: WriteTarget) {
+  constructor(readonly target: WriteTarget, lanes: number) {
     this.key = targetKey(target);
+    this.lanes = Array.from({ length: lanes }, () => new Lane());
   }
 
   get waiting(): number { return this.items.length - this.head; }
 
   push(e: Entry): void { this.items.push(e); }
 
+  /** Up to `n` waiting lines, stopping before one whose point a lane holds. */
   take(n: number): Entry[] {
-    const end = Math.min(this.items.length, this.head + n);
+    let end = this.head;
+    const limit = Math.min(this.items.length, this.head + n);
+    if (this.held.size === 0) end = limit;
+    else while (end < limit && !this.held.has(this.items[end].point)) end++;
     const batch = this.items.slice(this.head, end);
     this.head = end;
     if (this.head === this.items.length) { this.items = []; this.head = 0; }
@@ -153,20 +205,42 @@ class TargetQueue {
     return batch;
   }
 
+  hold(lane: Lane, batch: Entry[]): void {
+    for (const e of batch) {
+      if (e.point === 0) continue;
+      lane.held.push(e.point);
+      this.held.set(e.point, (this.held.get(e.point) ?? 0) + 1);
+    }
+  }
+
+  release(lane: Lane): void {
+    for (const p of lane.held) {
+      const n = (this.held.get(p) ?? 1) - 1;
+      if (n === 0) this.held.delete(p); else this.held.set(p, n);
+    }
+    lane.held = [];
+  }
+
   /** Seq of the oldest line that may be dropped (not in flight), or Infinity. */
   oldestDroppable(): number {
-    for (const b of this.redo) if (b.length > 0) return b[0].seq;
-    return this.waiting > 0 ? this.items[this.head].seq : Infinity;
+    let seq = this.waiting > 0 ? this.items[this.head].seq : Infinity;
+    for (const l of this.lanes) for (const b of l.work) if (b.length > 0 && b[0].seq < seq) seq = b[0].seq;
+    return seq;
   }
 
   dropOldest(): Entry {
-    for (const b of this.redo) if (b.length > 0) return b.shift() as Entry;
-    return this.take(1)[0];
+    let from: Entry[] | undefined;
+    for (const l of this.lanes) for (const b of l.work) if (b.length > 0 && (!from || b[0].seq < from[0].seq)) from = b;
+    if (from && (this.waiting === 0 || from[0].seq < this.items[this.head].seq)) return from.shift() as Entry;
+    const e = this.items[this.head++];
+    if (this.head === this.items.length) { this.items = []; this.head = 0; }
+    return e;
   }
 
   /** Everything not yet settled, oldest first. */
   all(): Entry[] {
-    return [...(this.inFlight ?? []), ...this.redo.flat(), ...this.items.slice(this.head)];
+    const inLanes = this.lanes.flatMap((l) => [...(l.inFlight ?? []), ...l.work.flat()]).sort((a, b) => a.seq - b.seq);
+    return [...inLanes, ...this.items.slice(this.head)];
   }
 }
 
@@ -200,7 +274,9 @@ export class InfluxWriter {
   /** When the next retry of a failing target is due (ms since epoch), or undefined when none is failing. */
   get nextRetryAt(): number | undefined {
     let at: number | undefined;
-    for (const q of this.queues.values()) if (q.retryTimer !== undefined && (at === undefined || q.retryAt < at)) at = q.retryAt;
+    for (const q of this.queues.values()) {
+      for (const l of q.lanes) if (l.retryTimer !== undefined && (at === undefined || l.retryAt < at)) at = l.retryAt;
+    }
     return at;
   }
 
@@ -210,7 +286,7 @@ export class InfluxWriter {
     if (this.o.overflow === 'drop-oldest') this.makeRoom(lines.length);
     const q = this.queue(target);
     const wasEmpty = q.waiting === 0;
-    for (const line of lines) q.push({ line, stamped, ticket, seq: ++this.seq });
+    for (const line of lines) q.push({ line, stamped, ticket, seq: ++this.seq, point: pointOf(line, stamped) });
     this.unsettled += lines.length;
     if (wasEmpty && this.o.flushIntervalMs > 0 && q.flushTimer === undefined) {
       q.flushTimer = this.clock.setTimeout(() => { q.flushTimer = undefined; q.due = true; this.pump(q); }, this.o.flushIntervalMs);
@@ -257,12 +333,13 @@ export class InfluxWriter {
     this.detached = true;
     const parked: ParkedLines = { targets: [] };
     for (const q of this.queues.values()) {
-      this.clock.clearTimeout(q.retryTimer);
+      for (const l of q.lanes) this.clock.clearTimeout(l.retryTimer);
       this.clock.clearTimeout(q.flushTimer);
       const entries = q.all();
       if (entries.length > 0) parked.targets.push({ target: q.target, entries });
     }
     this.queues.clear();
+    this.lastQueue = undefined;
     for (const w of this.roomWaiters.splice(0)) w();
     return parked;
   }
@@ -278,10 +355,17 @@ export class InfluxWriter {
     }
   }
 
+  private lastTarget: WriteTarget | undefined;
+  private lastQueue: TargetQueue | undefined;
+
   private queue(target: WriteTarget): TargetQueue {
+    // Most messages of a node go to one target, passed as the same object: no key to build for them.
+    if (target === this.lastTarget && this.lastQueue && !this.detached) return this.lastQueue;
     const key = targetKey(target);
     let q = this.queues.get(key);
-    if (!q) { q = new TargetQueue(target); this.queues.set(key, q); }
+    if (!q) { q = new TargetQueue(target, Math.max(1, this.o.maxInFlight ?? 1)); this.queues.set(key, q); }
+    this.lastTarget = target;
+    this.lastQueue = q;
     return q;
   }
 
@@ -307,49 +391,60 @@ export class InfluxWriter {
   }
 
   private pump(q: TargetQueue): void {
-    if (this.detached || q.inFlight || q.retryTimer !== undefined) return;
-    let batch: Entry[] | undefined;
-    if (q.redo.length > 0) batch = q.redo.shift();
-    else if (q.waiting >= this.o.batchSize || (q.waiting > 0 && (q.due || this.o.flushIntervalMs === 0 || this.barriers.length > 0))) {
-      batch = q.take(this.o.batchSize);
+    if (this.detached) return;
+    const ready = () => q.waiting >= this.o.batchSize || (q.waiting > 0 && (q.due || this.o.flushIntervalMs === 0 || this.barriers.length > 0));
+    for (const lane of q.lanes) {
+      if (lane.busy) continue;
+      let batch: Entry[] | undefined;
+      while ((batch = lane.work.shift()) !== undefined && batch.length === 0);   // emptied by drop-oldest
+      if (batch === undefined) {
+        q.release(lane);
+        if (!ready()) continue;
+        batch = q.take(this.o.batchSize);
+        if (batch.length === 0) continue;   // the next line waits for a point another lane holds
+        q.hold(lane, batch);
+      }
+      this.send(q, lane, batch);
     }
     if (q.waiting === 0) {
       q.due = false;
       if (q.flushTimer !== undefined) { this.clock.clearTimeout(q.flushTimer); q.flushTimer = undefined; }
     }
-    if (!batch || batch.length === 0) return;
-    q.inFlight = batch;
+  }
+
+  private send(q: TargetQueue, lane: Lane, batch: Entry[]): void {
+    lane.inFlight = batch;
     this.stats.requests++;
     const lines = batch.map((e) => e.line);
     void this.transport.write(q.target, lines)
       .catch((err: Error) => ({ status: 0, body: err?.message ?? String(err) }))
-      .then((r) => this.answered(q, batch as Entry[], lines, r));
+      .then((r) => this.answered(q, lane, batch, lines, r));
   }
 
-  private answered(q: TargetQueue, batch: Entry[], lines: string[], r: WriteResponse): void {
+  private answered(q: TargetQueue, lane: Lane, batch: Entry[], lines: string[], r: WriteResponse): void {
     if (this.detached) return;
-    q.inFlight = null;
+    lane.inFlight = null;
     const now = this.clock.now();
     const v = judge(r, lines, now);
     if (v.kind === 'retry') {
-      if (q.attempts === 0) q.failingSince = now;
-      q.attempts++;
+      if (lane.attempts === 0) lane.failingSince = now;
+      lane.attempts++;
       this.lastError = { text: v.text, at: now };
       const limit = this.o.retry.maxRetryTimeMs;
-      if (limit > 0 && now - q.failingSince >= limit) {
-        q.attempts = 0;
-        this.giveUp(batch, `${v.text} (gave up after retrying for ${Math.round((now - q.failingSince) / 1000)} s)`);
+      if (limit > 0 && now - lane.failingSince >= limit) {
+        lane.attempts = 0;
+        this.giveUp(batch, `${v.text} (gave up after retrying for ${Math.round((now - lane.failingSince) / 1000)} s)`);
       } else {
-        const delay = retryDelay(this.o.retry, q.attempts, v.afterMs, this.clock.random);
-        q.redo.unshift(batch);
-        q.retryAt = now + delay;
-        q.retryTimer = this.clock.setTimeout(() => { q.retryTimer = undefined; this.pump(q); }, delay);
+        const delay = retryDelay(this.o.retry, lane.attempts, v.afterMs, this.clock.random);
+        lane.work.unshift(batch);
+        lane.retryAt = now + delay;
+        lane.retryTimer = this.clock.setTimeout(() => { lane.retryTimer = undefined; this.pump(q); }, delay);
         this.stats.retries++;
         this.events.retrying?.(v.text, delay);
         return;
       }
     } else {
-      q.attempts = 0;
+      lane.attempts = 0;
       switch (v.kind) {
         case 'written':
           for (const e of batch) this.settle(e, 'written');
@@ -363,7 +458,7 @@ export class InfluxWriter {
             else again.push(e);
           });
           this.events.failed?.(v.text, v.rejected.size);
-          if (again.length > 0) q.redo.unshift(again);
+          if (again.length > 0) lane.work.unshift(again);
           break;
         }
         case 'too-large':
@@ -371,7 +466,7 @@ export class InfluxWriter {
           // Halves find the lines the server refuses; sending a line again is safe only if it has its own time.
           if (batch.length > 1 && (v.kind === 'too-large' || batch.every((e) => e.stamped))) {
             const mid = Math.ceil(batch.length / 2);
-            q.redo.unshift(batch.slice(0, mid), batch.slice(mid));
+            lane.work.unshift(batch.slice(0, mid), batch.slice(mid));
           } else {
             this.lastError = { text: v.text, at: now };
             for (const e of batch) this.reject(e, v.text);
@@ -385,6 +480,7 @@ export class InfluxWriter {
           break;
       }
     }
+    if (lane.work.length === 0) q.release(lane);
     this.pump(q);
   }
 

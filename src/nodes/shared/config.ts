@@ -137,6 +137,8 @@ export interface InfluxWriteNodeConfig extends NodeDef {
   timeFrom: 'start' | 'end' | 'timestamp' | 'now';
   precision: 's' | 'ms' | 'us' | 'ns';
   batchSize: number;
+  /** Requests in flight at once per bucket; writes of the same point are never in two of them. */
+  maxInFlight: number;
   flushInterval: number; flushIntervalUnits: TimeUnit;
   /** Buffer bound, lines. */
   maxLines: number;
