@@ -12,3 +12,7 @@ export { SerialQueue } from './queue/serial-queue';
 export { compileJsonataSubset, NOT_COMPILED } from './expr/jsonata-subset';
 export { StateRegistry, registry } from './state/registry';
 export { RateMeter } from './util/rate';
+export { ChangeDecoder, type ChangeDecoderOptions, type ChangeFormat, type ChangeInput } from './cdc/decoder';
+export { MaterializedTable, UNAVAILABLE_PLACEHOLDER, type MaterializedChange, type StreamPosition } from './cdc/materialized-table';
+export { matchesTable, qualifiedName, type CdcOp, type CdcRecord, type Row, type TableId, type TransactionInfo } from './cdc/record';
+export { parseJson, NumberText } from './cdc/lossless-json';
