@@ -41,10 +41,15 @@ export function isConnectSchema(s: unknown): s is ConnectSchema {
   return s !== null && typeof s === 'object' && typeof (s as ConnectSchema).type === 'string';
 }
 
-/** Compiles `schema` (found at `path`, for error messages) into a decoder; throws for a schema it cannot read. */
-export function compileSchema(schema: ConnectSchema, path = ''): Decode {
+/**
+ * Compiles `schema` (found at `path`, for error messages) into a decoder; throws for a schema it cannot read.
+ * `partial` names struct fields whose rows may leave columns out: the `before` of an update or delete under
+ * REPLICA IDENTITY DEFAULT is the key columns only in Debezium's documentation. An absent column is left out of
+ * such a row; a column present as null is still checked.
+ */
+export function compileSchema(schema: ConnectSchema, path = '', partial?: ReadonlySet<string>, skipAbsent = false): Decode {
   if (!isConnectSchema(schema)) mismatch(path, 'the schema has no type');
-  const base = compileType(schema, path);
+  const base = schema.type === 'struct' ? compileStruct(schema, path, partial, skipAbsent) : compileType(schema, path);
   const logical = schema.name ? logicalDecoder(schema, base, path) : undefined;
   const decode = logical ?? base;
   const optional = schema.optional === true;
@@ -86,8 +91,6 @@ function compileType(s: ConnectSchema, path: string): Decode {
     }
     case 'map':
       return compileMap(s, path);
-    case 'struct':
-      return compileStruct(s, path);
     default:
       return mismatch(path, `unknown schema type "${s.type}"`);
   }
@@ -126,15 +129,19 @@ function compileMap(s: ConnectSchema, path: string): Decode {
   };
 }
 
-function compileStruct(s: ConnectSchema, path: string): Decode {
+function compileStruct(s: ConnectSchema, path: string, partial: ReadonlySet<string> | undefined, skipAbsent: boolean): Decode {
   if (!Array.isArray(s.fields)) return mismatch(path, 'a struct schema without fields');
   const names: string[] = [];
   const decoders: Decode[] = [];
   for (const f of s.fields) {
     if (!isConnectSchema(f) || typeof f.field !== 'string') return mismatch(path, 'a struct field without a name or type');
     names.push(f.field);
-    decoders.push(compileSchema(f, path ? `${path}.${f.field}` : f.field));
+    decoders.push(compileSchema(f, path ? `${path}.${f.field}` : f.field, undefined, partial?.has(f.field) === true));
   }
+  return structDecoder(names, decoders, path, skipAbsent);
+}
+
+function structDecoder(names: string[], decoders: Decode[], path: string, skipAbsent: boolean): Decode {
   const known = new Set(names);
   const n = names.length;
   return (v, warn) => {
@@ -144,7 +151,10 @@ function compileStruct(s: ConnectSchema, path: string): Decode {
     let present = n;
     for (let i = 0; i < n; i++) {
       const x = o[names[i]];
-      if (x === undefined) present--;
+      if (x === undefined) {
+        present--;
+        if (skipAbsent) continue;
+      }
       out[names[i]] = decoders[i](x, warn);
     }
     let count = 0;

@@ -47,6 +47,7 @@ export interface ChangeInput {
 const TX_VALUE = 'io.debezium.connector.common.TransactionMetadataValue';
 const HEARTBEAT = 'io.debezium.connector.common.Heartbeat';
 const TX_FIELDS = new Set(['status', 'id', 'ts_ms', 'event_count', 'data_collections']);
+const PARTIAL_BEFORE: ReadonlySet<string> = new Set(['before']);
 
 interface Ctx {
   key: Row | null;
@@ -170,7 +171,7 @@ export class ChangeDecoder {
   /** Compiles what a value schema says into a reader of its payloads. */
   private readerFor(schema: ConnectSchema): Reader {
     if (!isConnectSchema(schema)) return notDebezium('the value schema has no type');
-    const decode = compileSchema(schema);
+    const decode = compileSchema(schema, '', PARTIAL_BEFORE);
     if (schema.name === TX_VALUE) return (p, ctx) => this.fromTransaction(decode(p, this.warn) as Row, ctx);
     if (schema.name === HEARTBEAT) return (p, ctx) => heartbeat(decode(p, this.warn) as Row, ctx);
     if (schema.type !== 'struct') return () => notDebezium(`a ${schema.type} value is not a Debezium change event`);
