@@ -16,3 +16,4 @@ export { ChangeDecoder, type ChangeDecoderOptions, type ChangeFormat, type Chang
 export { MaterializedTable, UNAVAILABLE_PLACEHOLDER, type MaterializedChange, type StreamPosition } from './cdc/materialized-table';
 export { matchesTable, qualifiedName, type CdcOp, type CdcRecord, type Row, type TableId, type TransactionInfo } from './cdc/record';
 export { parseJson, NumberText } from './cdc/lossless-json';
+export { createRouter, OPERATION_PORTS, type Router, type RoutingMode } from './cdc/routing';

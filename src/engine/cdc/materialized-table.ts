@@ -22,6 +22,7 @@ import { fromJsonSafe, toJsonSafe } from '../state/json-safe';
 import { matchesTable, qualifiedName, shortName, type CdcRecord, type Row, type TableId } from './record';
 
 export const UNAVAILABLE_PLACEHOLDER = '__debezium_unavailable_value';
+const ROW_OPS: ReadonlySet<string> = new Set(['c', 'u', 'd', 'r', 't', 'upsert', 'tombstone']);
 
 export interface MaterializedChange {
   op: 'c' | 'u' | 'd' | 'r' | 't';
@@ -64,6 +65,17 @@ export class MaterializedTable {
 
   get tableCount(): number { return this.tables.size; }
 
+  /** Whether `rec` is a change of rows (the records `apply` takes); messages and transaction events are not. */
+  static changesRows(rec: CdcRecord): boolean {
+    return ROW_OPS.has(rec.op);
+  }
+
+  /** Forgets every row and position. */
+  clear(): void {
+    this.tables.clear();
+    this.positions.clear();
+  }
+
   /**
    * Applies a record; returns the changes it made (none for a record that changes nothing), or null when the
    * record is a replay (its position is at or below the last applied one of its stream). Throws EngineError
@@ -95,7 +107,7 @@ export class MaterializedTable {
         if (t) t.rows.clear();
         return [{ op: 't', table: qualifiedName(rec.table), key: null, before: null, after: null }];
       }
-      default: return [];
+      default: return [];  // m, tx, heartbeat
     }
   }
 
@@ -196,8 +208,7 @@ export class MaterializedTable {
   restore(snapshot: unknown): void {
     const s = fromJsonSafe<{ v: number; tables: [string, TableId, string[], [Row, Row][]][]; positions: [string, string][] }>(snapshot);
     if (s?.v !== 1) throw new EngineError('invalid-config', 'not a snapshot of a materialized table');
-    this.tables.clear();
-    this.positions.clear();
+    this.clear();
     for (const [name, id, keyColumns, rows] of s.tables) {
       this.tables.set(name, { id, keyColumns, rows: new Map(rows.map(([key, row]) => [keyString(key), { key, row }])) });
     }

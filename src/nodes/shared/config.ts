@@ -97,3 +97,18 @@ export interface MapNodeConfig extends NodeDef {
   /** An array result becomes one message per element. */
   flatMap: boolean;
 }
+
+export interface DebeziumNodeConfig extends NodeDef {
+  /** `auto` (default), `envelope` (flat rows refused) or `unwrap` (any JSON object is a flat row). */
+  format: 'auto' | 'envelope' | 'unwrap';
+  /** The unwrap transform's `add.fields.prefix`; default `__`. */
+  fieldPrefix: string;
+  /** Without schemas: JSON object of column → logical type (`{"amount": "Decimal(2)", "created": "MicroTimestamp"}`). */
+  columnTypes: string;
+  /** `single` (default): one output; `operation`: create, update, delete, read, truncate, other; `table`: one per table + other. */
+  routing: 'single' | 'operation' | 'table';
+  /** Routing by table: `table`, `schema.table` or `db.schema.table`. */
+  tables: string[];
+  /** Keep the current row per primary key and emit `{op, key, before, after}` with before from it. */
+  materialize: boolean;
+}
