@@ -13,6 +13,7 @@ import { formatDate, formatMicros, formatMillis, formatNanos, formatTimeOfDay } 
 const CONNECT = 'org.apache.kafka.connect.data.';
 const DBZ = 'io.debezium.';
 
+const LONG_DIGITS = /\d{16}/;
 const asNumber = (v: unknown): number => (typeof v === 'bigint' ? Number(v) : v as number);
 
 const isDecimalNumber = (v: unknown): v is number | bigint | NumberText =>
@@ -55,7 +56,8 @@ export function logicalDecoder(schema: ConnectSchema, base: Decode, path: string
       return (v, warn) => {
         const text = base(v, warn) as string;
         try {
-          return plainNumbers(parseJson(text));
+          // Only an integer of 16 digits or more can lose digits in JSON.parse (the native parser is faster).
+          return LONG_DIGITS.test(text) ? plainNumbers(parseJson(text)) : JSON.parse(text);
         } catch {
           warn(`${field}: not valid JSON, kept as text`);
           return text;

@@ -18,6 +18,13 @@ export class NumberText {
 
 let src = '';
 let pos = 0;
+/**
+ * The property names of the last documents, by their place in the document: messages of one topic repeat them,
+ * and a name that equals the one seen at the same place is that (already internalized) string, so V8 does not
+ * look each new copy up again when it becomes a property.
+ */
+const keyAt: string[] = [];
+let keyOrdinal = 0;
 /** Set when the last parse produced at least one NumberText (schemaless output then converts them). */
 let sawNumberText = false;
 
@@ -35,6 +42,7 @@ export function parseAt(text: string, start: number): ParseResult {
   src = text;
   pos = start;
   sawNumberText = false;
+  keyOrdinal = 0;
   try {
     skipWs();
     const value = parseValue();
@@ -73,7 +81,16 @@ function parseObject(): Record<string, unknown> {
   if (src.charCodeAt(pos) === 125) { pos++; return o; }
   for (;;) {
     if (src.charCodeAt(pos) !== 34) fail('expected a property name');
-    const k = parseString();
+    const known = keyAt[keyOrdinal];
+    let k: string;
+    if (known !== undefined && src.charCodeAt(pos + known.length + 1) === 34 && src.slice(pos + 1, pos + known.length + 1) === known) {
+      k = known;
+      pos += known.length + 2;
+    } else {
+      k = parseString();
+      if (keyOrdinal < 4096) keyAt[keyOrdinal] = k;
+    }
+    keyOrdinal++;
     skipWs();
     if (src.charCodeAt(pos) !== 58) fail("expected ':'");
     pos++;
@@ -110,9 +127,11 @@ function parseString(): string {
   const start = pos + 1;
   const end = src.indexOf('"', start);
   if (end < 0) { pos = src.length; fail('unterminated string'); }
-  const bs = src.indexOf('\\', start);
-  if (bs < 0 || bs > end) { pos = end + 1; return src.slice(start, end); }
-  return parseEscaped(start, bs);
+  // Look for a backslash up to the quote only (an indexOf on the whole text would scan to its end).
+  const s = src.slice(start, end);
+  const bs = s.indexOf('\\');
+  if (bs < 0) { pos = end + 1; return s; }
+  return parseEscaped(start, start + bs);
 }
 
 /** The slow path: a string with escapes, from `start` (after the quote); `bs` is the first backslash. */
@@ -154,9 +173,9 @@ function parseEscaped(start: number, bs: number): string {
 
 function nextSpecial(i: number): number {
   const q = src.indexOf('"', i);
-  const b = src.indexOf('\\', i);
   if (q < 0) return src.length;
-  return b >= 0 && b < q ? b : q;
+  const b = src.slice(i, q).indexOf('\\');
+  return b >= 0 ? i + b : q;
 }
 
 function parseNumber(): unknown {
@@ -184,6 +203,12 @@ function parseNumber(): unknown {
     const e = pos;
     while (c >= 48 && c <= 57) c = src.charCodeAt(++pos);
     if (pos === e) fail('invalid number');
+  }
+  if (integer && digits <= 15) {
+    // Small integers (most of them) without a slice: the digits are read again, as a number.
+    let n = 0;
+    for (let i = intStart; i < pos; i++) n = n * 10 + (src.charCodeAt(i) - 48);
+    return intStart === start ? n : -n;
   }
   const text = src.slice(start, pos);
   if (digits <= 15) return +text;

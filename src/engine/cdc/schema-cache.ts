@@ -20,7 +20,8 @@ export class SchemaTextCache<T> {
     const e = this.entries;
     for (let i = 0; i < e.length; i++) {
       const x = e[i];
-      if (text.startsWith(x.prefix)) {
+      // A slice compared with === is a memory comparison; startsWith walks the string a character at a time.
+      if (text.length > x.prefix.length && text.slice(0, x.prefix.length) === x.prefix) {
         if (i > 0) { e.splice(i, 1); e.unshift(x); }
         return x;
       }

@@ -5,6 +5,7 @@ import { NumberText, parseJson } from '../../../src/engine';
 import { compileSchema, type ConnectSchema } from '../../../src/engine/cdc/connect-schema';
 import { decimalFromNumber, formatScaled, unscaledFromBytes } from '../../../src/engine/cdc/decimal';
 import { schemaForHint } from '../../../src/engine/cdc/logical-types';
+import { formatDate, formatMicros, formatMillis, formatNanos } from '../../../src/engine/cdc/temporal';
 
 describe('engine: lossless JSON', () => {
   it('parses what JSON.parse parses, to the same value, for numbers a double holds exactly (integers beyond 2^53 aside)', () => {
@@ -42,6 +43,19 @@ describe('engine: lossless JSON', () => {
   for (const bad of ['', '{', '{"a":}', '[1,]', '01', '1.', '"x', '{"a":1}}', 'nul', '{"a" 1}', '"\\x"']) {
     it(`refuses ${JSON.stringify(bad)}`, () => assert.throws(() => parseJson(bad), /not JSON/));
   }
+});
+
+describe('engine: dates and times', () => {
+  it('render as Date#toISOString does, over the whole range of a Date, with 6 and 9 fraction digits', () => {
+    fc.assert(fc.property(fc.integer({ min: -8.64e15, max: 8.64e15 }), (ms) => formatMillis(ms) === new Date(ms).toISOString()), { numRuns: 2000 });
+    fc.assert(fc.property(fc.integer({ min: -1e8, max: 1e8 }), (d) => formatDate(d) === new Date(d * 86400000).toISOString().slice(0, 10 + (d < -719528 || d > 2932896 ? 3 : 0))), { numRuns: 2000 });
+    fc.assert(fc.property(fc.bigInt({ min: -(8640n * 10n ** 15n), max: 8640n * 10n ** 15n }), (us) => {
+      const ms = us / 1000n - (us % 1000n < 0n ? 1n : 0n);
+      const iso = `${new Date(Number(ms)).toISOString().slice(0, -1)}${(us - ms * 1000n).toString().padStart(3, '0')}Z`;
+      return formatMicros(us) === iso && (!Number.isSafeInteger(Number(us)) || formatMicros(Number(us)) === iso)
+        && formatNanos(us * 1000n + 7n) === `${iso.slice(0, -1)}007Z`;
+    }), { numRuns: 2000 });
+  });
 });
 
 describe('engine: decimals', () => {
