@@ -4,6 +4,8 @@
 //   src/engine/index.ts  -> dist/engine.js        (one CommonJS bundle: the single engine instance)
 //   src/nodes/<name>.ts  -> nodes/<name>.js       (one CommonJS bundle per node type, top level only;
 //                                                   src/nodes/shared/ is bundled into each node)
+//   src/plugins/<name>.ts -> plugins/<name>.js    (Node-RED runtime plugins, e.g. the metrics endpoint;
+//                                                   built and checked like the node files)
 //
 // Every import of a file under src/engine/ made from a node entry is rewritten to the external
 // `../dist/engine.js`, so all node files share ONE engine module (one registry per runtime).
@@ -24,9 +26,14 @@ const root = rootArg >= 0 ? path.resolve(argv[rootArg + 1]) : path.resolve(path.
 const engineDir = path.join(root, 'src', 'engine');
 const engineEntry = path.join(engineDir, 'index.ts');
 const nodesSrcDir = path.join(root, 'src', 'nodes');
+const pluginsSrcDir = path.join(root, 'src', 'plugins');
 const distDir = path.join(root, 'dist');
 const nodesOutDir = path.join(root, 'nodes');
+const pluginsOutDir = path.join(root, 'plugins');
 const ENGINE_EXTERNAL = '../dist/engine.js';
+
+// Runtime dependencies are installed beside the package: node files and the engine require them, never inline them.
+const runtimeDependencies = Object.keys(JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).dependencies ?? {});
 
 const common = {
   bundle: true,
@@ -38,7 +45,7 @@ const common = {
   absWorkingDir: root,
   logLevel: 'warning',
   // Node-RED and Node built-ins are provided by the runtime; `node-red` imports are types-only anyway.
-  external: ['node-red', '@node-red/*'],
+  external: ['node-red', '@node-red/*', ...runtimeDependencies],
 };
 
 function isInside(file, dir) {
@@ -85,12 +92,13 @@ function engineExports() {
   return engineExportsCache;
 }
 
-function listNodeEntries() {
-  if (!existsSync(nodesSrcDir)) return [];
-  return readdirSync(nodesSrcDir, { withFileTypes: true })
+/** The entry points (top-level .ts files) of `srcDir`, each with the directory its bundle goes to. */
+function listEntries(srcDir, outDir) {
+  if (!existsSync(srcDir)) return [];
+  return readdirSync(srcDir, { withFileTypes: true })
     .filter((d) => d.isFile() && d.name.endsWith('.ts') && !d.name.endsWith('.d.ts') && !d.name.endsWith('.spec.ts'))
-    .map((d) => path.join(nodesSrcDir, d.name))
-    .sort();
+    .map((d) => ({ entry: path.join(srcDir, d.name), outDir }))
+    .sort((a, b) => a.entry.localeCompare(b.entry));
 }
 
 /**
@@ -130,28 +138,28 @@ async function main() {
     console.warn(`build: ${path.relative(root, engineEntry)} does not exist yet; no engine bundle built`);
   }
 
-  const entries = listNodeEntries();
-  // nodes/*.js is build output only (the editor files nodes/*.html are sources): drop stale bundles.
-  if (existsSync(nodesOutDir)) {
-    for (const f of readdirSync(nodesOutDir)) if (f.endsWith('.js')) rmSync(path.join(nodesOutDir, f), { force: true });
+  const entries = [...listEntries(nodesSrcDir, nodesOutDir), ...listEntries(pluginsSrcDir, pluginsOutDir)];
+  // nodes/*.js and plugins/*.js are build output only (the editor files nodes/*.html are sources): drop stale bundles.
+  for (const dir of [nodesOutDir, pluginsOutDir]) {
+    if (existsSync(dir)) for (const f of readdirSync(dir)) if (f.endsWith('.js')) rmSync(path.join(dir, f), { force: true });
   }
   const problems = [];
-  for (const entry of entries) {
-    const name = path.basename(entry, '.ts');
-    const outfile = path.join(nodesOutDir, `${name}.js`);
+  for (const { entry, outDir } of entries) {
+    const outfile = path.join(outDir, `${path.basename(entry, '.ts')}.js`);
+    const file = path.relative(root, outfile);
     const seen = { usesEngine: false };
     await build({ ...common, entryPoints: [entry], outfile, plugins: [sharedEnginePlugin(seen)] });
-    console.log(`build: ${path.relative(root, entry)} -> nodes/${name}.js${seen.usesEngine ? ' (engine: ../dist/engine.js)' : ''}`);
+    console.log(`build: ${path.relative(root, entry)} -> ${file}${seen.usesEngine ? ' (engine: ../dist/engine.js)' : ''}`);
 
     // Check: a node that imports the engine must require the shared bundle and must not inline engine code.
     const out = readFileSync(outfile, 'utf8');
     if (seen.usesEngine && !out.includes(`require("${ENGINE_EXTERNAL}")`)) {
-      problems.push(`nodes/${name}.js imports the engine but does not require("${ENGINE_EXTERNAL}")`);
+      problems.push(`${file} imports the engine but does not require("${ENGINE_EXTERNAL}")`);
     }
     const inlined = [...out.matchAll(/^\/\/ src\/engine\/[^\n]*/gm)].map((m) => m[0]);
-    if (inlined.length) problems.push(`nodes/${name}.js inlines engine source: ${inlined.join(', ')}`);
+    if (inlined.length) problems.push(`${file} inlines engine source: ${inlined.join(', ')}`);
     if (seen.usesEngine && !existsSync(path.join(distDir, 'engine.js'))) {
-      problems.push(`nodes/${name}.js imports the engine but dist/engine.js was not built (no src/engine/index.ts)`);
+      problems.push(`${file} imports the engine but dist/engine.js was not built (no src/engine/index.ts)`);
     } else if (seen.usesEngine) {
       // Every name the node reads from the engine must be exported by the bundle (deep imports such as
       // `../engine/windows/tumbling` are only served if src/engine/index.ts re-exports what they name).
@@ -159,7 +167,7 @@ async function main() {
       for (const m of out.matchAll(/var (\w+) = require\("\.\.\/dist\/engine\.js"\)/g)) {
         const used = new Set([...out.matchAll(new RegExp(`\\b${m[1]}\\.(\\w+)`, 'g'))].map((u) => u[1]));
         for (const u of used) {
-          if (!exported.has(u)) problems.push(`nodes/${name}.js uses engine export '${u}', which dist/engine.js does not export (re-export it from src/engine/index.ts)`);
+          if (!exported.has(u)) problems.push(`${file} uses engine export '${u}', which dist/engine.js does not export (re-export it from src/engine/index.ts)`);
         }
       }
     }

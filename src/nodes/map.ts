@@ -3,7 +3,7 @@ import type { Node, NodeAPI } from 'node-red';
 import { parsePath } from '../engine';
 import type { MapNodeConfig } from './shared/config';
 import { refuseConfig, translator } from './shared/i18n';
-import { onInput, type Done, type Send } from './shared/input';
+import { onInput, sendEach, type Done, type Send } from './shared/input';
 import { evaluate, prepareExpression, type Expression } from './shared/jsonata';
 import type { Msg } from './shared/properties';
 import { StatusReporter } from './shared/status';
@@ -36,10 +36,12 @@ export = function (RED: NodeAPI) {
           return m;
         });
         emitted += out.length;
-        if (out.length > 0) send([out]);
+        status.sent(out.length);
+        sendEach(send, out);
       } else {
         RED.util.setMessageProperty(msg, property, result, true);
         emitted++;
+        status.sent();
         send(msg);
       }
       done();
@@ -51,7 +53,7 @@ export = function (RED: NodeAPI) {
 
     const drained = onInput(node, (msg, send, done) => {
       // Control messages (end of stream) pass through untouched.
-      if (msg.control) { send(msg); done(); return; }
+      if (msg.control) { status.sent(); send(msg); done(); return; }
       const r = evaluate(expr, msg);
       if (r instanceof Promise) return r.then((v) => output(msg, v, send, done), (err) => failed(err, done));
       output(msg, r, send, done);

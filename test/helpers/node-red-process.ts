@@ -59,7 +59,7 @@ export class NodeRedProcess {
     const ownUserDir = !options.userDir;
     const opts = {
       ...options,
-      nodeRedDir: options.nodeRedDir ?? path.dirname(require.resolve(`${process.env.STREAMKIT_NODE_RED || 'node-red'}/package.json`)),
+      nodeRedDir: options.nodeRedDir ?? nodeRedPackageDir(),
       nodeBin: options.nodeBin ?? process.execPath,
       userDir: options.userDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'streamkit-nr-')),
       port: options.port ?? (await freePort()),
@@ -142,6 +142,16 @@ export class NodeRedProcess {
     return res;
   }
 
+  /**
+   * Logs in to the admin API (settings `adminAuth`, see `adminUsers`) and returns the header that carries the
+   * access token.
+   */
+  async login(username: string, password: string, scope = '*'): Promise<Record<string, string>> {
+    const res = await this.request('POST', '/auth/token', { client_id: 'node-red-admin', grant_type: 'password', scope, username, password });
+    const { access_token: token } = (await res.json()) as { access_token: string };
+    return { Authorization: `Bearer ${token}` };
+  }
+
   /** Deploys `flows` (`Node-RED-Deployment-Type`: full, nodes or flows) and waits until they have started. */
   async deploy(flows: object[], type: 'full' | 'nodes' | 'flows' = 'full', headers: Record<string, string> = {}): Promise<void> {
     const from = this.output.length;
@@ -165,6 +175,24 @@ export class NodeRedProcess {
     await this.stop();
     if (this.ownUserDir) fs.rmSync(this.userDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * `adminAuth` settings with these users (`permissions` `*` or `read`), their passwords hashed with the bcrypt
+ * of the Node-RED under test.
+ */
+export function adminAuth(users: { username: string; password: string; permissions: string }[], nodeRedDir = nodeRedPackageDir()): object {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const bcrypt = require(require.resolve('bcryptjs', { paths: [nodeRedDir] })) as { hashSync(p: string, rounds: number): string };
+  return {
+    type: 'credentials',
+    users: users.map((u) => ({ username: u.username, password: bcrypt.hashSync(u.password, 8), permissions: u.permissions })),
+  };
+}
+
+/** The Node-RED under test: STREAMKIT_NODE_RED (the Node-RED 5 pass) or the devDependency. */
+export function nodeRedPackageDir(): string {
+  return path.dirname(require.resolve(`${process.env.STREAMKIT_NODE_RED || 'node-red'}/package.json`));
 }
 
 /** A TCP port on 127.0.0.1 that was free a moment ago. */

@@ -14,7 +14,7 @@ const EXAMPLES = path.join(__dirname, '..', '..', 'examples');
 function coreNodes(): NodeInitializer[] {
   const nodeRed = path.dirname(require.resolve(`${process.env.STREAMKIT_NODE_RED || 'node-red'}/package.json`));
   const core = path.dirname(require.resolve('@node-red/nodes/package.json', { paths: [nodeRed] }));
-  return ['common/20-inject.js', 'common/21-debug.js', 'common/90-comment.js', 'function/10-function.js']
+  return ['common/20-inject.js', 'common/21-debug.js', 'common/25-catch.js', 'common/90-comment.js', 'function/10-function.js']
     .map((f) => require(path.join(core, 'core', f)) as NodeInitializer);
 }
 
@@ -35,7 +35,7 @@ describe('examples', () => {
   const files = fs.readdirSync(EXAMPLES).filter((f) => f.endsWith('.json'));
   it('has one example flow per node type, and a demo', () => {
     const types = new Set(files.flatMap((f) => read(f).map((n) => n.type)));
-    for (const t of ['filter', 'map', 'tumbling-window', 'sliding-window', 'session-window', 'aggregate', 'debezium']) {
+    for (const t of ['filter', 'map', 'tumbling-window', 'sliding-window', 'session-window', 'aggregate', 'kafka-in', 'kafka-out', 'debezium']) {
       assert.ok(types.has(`streamkit-${t}`), `an example uses streamkit-${t}`);
     }
     assert.ok(files.includes('demo-sensor-stream.json'));

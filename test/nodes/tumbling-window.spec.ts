@@ -194,6 +194,17 @@ describe('streamkit-tumbling-window', function () {
       ]);
     });
 
+    it('retracts the result as it was emitted, even after a later node changed that message', async () => {
+      const r = await start(flow({ emit: 'update', retractions: true }));
+      send(r, rec('a', 100, 1));
+      const [first] = await r.out[0].wait(1);
+      first.payload.count = 99;
+      first.window.start = -1;
+      send(r, rec('a', 200, 2));
+      const out = await r.out[0].wait(3);
+      assert.deepEqual(out.slice(1).map((m) => [m.retract === true, m.payload.count, m.window.start]), [[true, 1, 0], [false, 2, 0]]);
+    });
+
     it('emits no retraction for a window emitted only once', async () => {
       const r = await start(flow({ retractions: true }));
       send(r, rec('a', 100, 1), rec('a', 200, 2));

@@ -24,6 +24,9 @@ export const nodes = {
   sliding: load('sliding-window'),
   session: load('session-window'),
   debezium: load('debezium'),
+  kafkaBroker: load('kafka-broker'),
+  kafkaIn: load('kafka-in'),
+  kafkaOut: load('kafka-out'),
 };
 
 /** A message as the specs see it: any property, payload included, is loosely typed. */

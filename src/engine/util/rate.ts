@@ -1,6 +1,6 @@
 /** Records per second for node status: `mark` only counts; `sample`, called by the status timer, turns counts into a rate. */
 export class RateMeter {
-  private total = 0;
+  private marked = 0;
   private sampledTotal = 0;
   private sampledAt: number;
   private rate = 0;
@@ -10,7 +10,7 @@ export class RateMeter {
   }
 
   mark(n = 1): void {
-    this.total += n;
+    this.marked += n;
   }
 
   /** The rate since the previous sample (call about once a second). */
@@ -18,11 +18,16 @@ export class RateMeter {
     const t = this.now();
     const dt = t - this.sampledAt;
     if (dt > 0) {
-      this.rate = Math.round(((this.total - this.sampledTotal) * 1000) / dt);
-      this.sampledTotal = this.total;
+      this.rate = Math.round(((this.marked - this.sampledTotal) * 1000) / dt);
+      this.sampledTotal = this.marked;
       this.sampledAt = t;
     }
     return this.rate;
+  }
+
+  /** Everything counted since the meter was made. */
+  get total(): number {
+    return this.marked;
   }
 
   /** The last sampled rate. */

@@ -131,7 +131,8 @@ export class WindowOperator<R = unknown> implements WindowContext {
           history.superseded = undefined;
         }
         if (history.last) this.emitOut({ ...history.last, kind: 'retract' });
-        history.last = result;
+        // Its own copy: the emitted result is handed on as it is, and a later node may change it.
+        history.last = { ...result, window: { ...window }, aggregates: { ...result.aggregates } };
       }
       history.firings++;
     }

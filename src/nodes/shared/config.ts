@@ -3,7 +3,8 @@
  * files in nodes/*.html and the tests. Durations are a number plus a unit, as in Node-RED's delay/trigger
  * nodes; property fields are TypedInputs (`msg` path or `jsonata` expression).
  */
-import type { NodeDef } from 'node-red';
+import type { Node, NodeDef } from 'node-red';
+import type { KafkaConnection } from '../../engine';
 import type { AggregateName } from '../../engine/types';
 
 export type TimeUnit = 'ms' | 's' | 'min' | 'h' | 'd';
@@ -111,4 +112,62 @@ export interface DebeziumNodeConfig extends NodeDef {
   tables: string[];
   /** Keep the current row per primary key and emit `{op, key, before, after}` with before from it. */
   materialize: boolean;
+}
+
+/** streamkit-kafka-broker (config node). User name and password are credentials, never in the flow. */
+export interface KafkaBrokerConfig extends NodeDef {
+  /** `host:port` entries separated by commas. */
+  brokers: string;
+  clientId: string;
+  /** TLS on; `tls` names a Node-RED tls-config node (CA, client certificate), or none for the system CAs. */
+  usetls: boolean;
+  tls: string;
+  sasl: 'none' | 'plain' | 'scram-sha-256' | 'scram-sha-512';
+  connectionTimeout: number;
+  requestTimeout: number;
+}
+export interface KafkaBrokerCredentials { username?: string; password?: string }
+
+/** The running config node, as kafka in / kafka out see it. */
+export interface KafkaBrokerNode extends Node<KafkaBrokerCredentials> {
+  /** The shared connection, or null when the configuration is invalid (`problem` says why). */
+  connection: KafkaConnection | null;
+  problem: string | undefined;
+}
+
+export interface KafkaInConfig extends NodeDef {
+  broker: string;
+  /** `list`: topics separated by commas; `regex`: one regular expression (matched when the node starts). */
+  topicType: 'list' | 'regex';
+  topics: string;
+  groupId: string;
+  /** Where a group without a committed offset starts. */
+  start: 'earliest' | 'latest';
+  keyFormat: 'string' | 'json' | 'buffer';
+  valueFormat: 'string' | 'json' | 'buffer';
+  /** `record`: one message per record; `batch`: one message per fetched batch (msg.payload = records). */
+  output: 'record' | 'batch';
+  maxInFlight: number;
+  resumeAt: number;
+  /** Copy undecodable records to `deadLetterTopic` (they always go to Catch). */
+  deadLetter: boolean;
+  deadLetterTopic: string;
+}
+
+export interface KafkaOutConfig extends NodeDef {
+  broker: string;
+  /** Empty: msg.topic. */
+  topic: string;
+  valueProp: string; valuePropType: PropertyType;
+  keyProp: string; keyPropType: PropertyType;
+  /** `none`: the partitioner (by key); `num`: this partition; `msg`: a message property. */
+  partition: string; partitionType: 'none' | 'num' | 'msg';
+  acks: 'all' | 'leader' | 'none';
+  compression: 'none' | 'gzip' | 'snappy';
+  idempotent: boolean;
+  /** Batching: wait up to `linger` ms for more records, send at most `batchSize` per request. */
+  linger: number;
+  batchSize: number;
+  /** Records held while the brokers cannot be reached; more fail with an error. */
+  maxBuffered: number;
 }

@@ -9,7 +9,7 @@ import {
 } from '../../engine';
 import type { WindowNodeConfig } from './config';
 import { eosMessage, isEos, resultMessage } from './messages';
-import { onInput, type Done, type Send } from './input';
+import { onInput, sendEach, type Done, type Send } from './input';
 import { compileKey, compileProperty, recordKey, type Msg } from './properties';
 import { forEachRecord, recordReaders, type RecordReaders } from './records';
 import { StatusReporter } from './status';
@@ -58,16 +58,19 @@ export function registerWindowNode(RED: NodeAPI, type: string,
       const late = op.stats.late + op.stats.lateDropped;
       if (late > 0) parts.push(t('status.late', { count: late }));
       return parts;
-    });
+    }, () => ({ late: op.stats.late + op.stats.lateDropped, buffered: op.openWindows }));
     status.refresh();
 
+    const outputs = latePort ? 2 : 1;
     const flush = (send: Send) => {
       if (results.length === 0 && lates.length === 0) return;
-      const out: (Msg[] | null)[] = [results.length ? results : null];
-      if (latePort) out.push(lates.length ? lates : null);
+      const r = results;
+      const l = lates;
+      status.sent(r.length + (latePort ? l.length : 0));
       results = [];
       lates = [];
-      send(out);
+      sendEach(send, r, 0, outputs);
+      if (latePort) sendEach(send, l, 1, outputs);
     };
 
     const tickMs = op.tickIntervalMs;
