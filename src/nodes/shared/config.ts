@@ -99,6 +99,21 @@ export interface MapNodeConfig extends NodeDef {
   flatMap: boolean;
 }
 
+export interface DebeziumNodeConfig extends NodeDef {
+  /** `auto` (default), `envelope` (flat rows refused) or `unwrap` (any JSON object is a flat row). */
+  format: 'auto' | 'envelope' | 'unwrap';
+  /** The unwrap transform's `add.fields.prefix`; default `__`. */
+  fieldPrefix: string;
+  /** Without schemas: JSON object of column → logical type (`{"amount": "Decimal(2)", "created": "MicroTimestamp"}`). */
+  columnTypes: string;
+  /** `single` (default): one output; `operation`: create, update, delete, read, truncate, other; `table`: one per table + other. */
+  routing: 'single' | 'operation' | 'table';
+  /** Routing by table: `table`, `schema.table` or `db.schema.table`. */
+  tables: string[];
+  /** Keep the current row per primary key and emit `{op, key, before, after}` with before from it. */
+  materialize: boolean;
+}
+
 /** streamkit-kafka-broker (config node). User name and password are credentials, never in the flow. */
 export interface KafkaBrokerConfig extends NodeDef {
   /** `host:port` entries separated by commas. */
