@@ -282,6 +282,33 @@
         return true;
     }
 
+    /** A whole number ≥ `min` (`${ENV}` references accepted). */
+    function wholeNumber(min, labelKey) {
+        return function (v, opt) {
+            if (isEnvReference(v)) {
+                return true;
+            }
+            var n = toNumber(v);
+            return (isFinite(n) && Math.floor(n) === n && n >= min) ? true
+                : fail(this, opt, 'wholeNumber', { field: tr(this, labelKey), min: String(min) });
+        };
+    }
+
+    /** Kafka bootstrap brokers: `host:port` entries separated by commas. */
+    function kafkaBrokers(labelKey) {
+        return function (v, opt) {
+            if (isEnvReference(v)) {
+                return true;
+            }
+            var list = String(v === undefined || v === null ? '' : v).split(/[\s,]+/).filter(function (b) { return b; });
+            var ok = list.length > 0 && list.every(function (b) {
+                var m = /^(\[[^\]]+\]|[^:\s]+):(\d{1,5})$/.exec(b);
+                return m && Number(m[2]) >= 1 && Number(m[2]) <= 65535;
+            });
+            return ok ? true : fail(this, opt, 'brokers', { field: tr(this, labelKey) });
+        };
+    }
+
     function booleanValidator(v) {
         return v === true || v === false || v === 'true' || v === 'false';
     }
@@ -732,6 +759,8 @@
             jsonataExpression: jsonataExpression,
             aggregates: aggregatesValidator,
             filterRules: filterRules,
+            wholeNumber: wholeNumber,
+            kafkaBrokers: kafkaBrokers,
             boolean: booleanValidator
         },
 

@@ -32,6 +32,9 @@ const nodesOutDir = path.join(root, 'nodes');
 const pluginsOutDir = path.join(root, 'plugins');
 const ENGINE_EXTERNAL = '../dist/engine.js';
 
+// Runtime dependencies are installed beside the package: node files and the engine require them, never inline them.
+const runtimeDependencies = Object.keys(JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).dependencies ?? {});
+
 const common = {
   bundle: true,
   platform: 'node',
@@ -42,7 +45,7 @@ const common = {
   absWorkingDir: root,
   logLevel: 'warning',
   // Node-RED and Node built-ins are provided by the runtime; `node-red` imports are types-only anyway.
-  external: ['node-red', '@node-red/*', '@influxdata/influxdb-client'],
+  external: ['node-red', '@node-red/*', ...runtimeDependencies],
 };
 
 function isInside(file, dir) {

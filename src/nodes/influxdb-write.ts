@@ -113,7 +113,7 @@ export = function (RED: NodeAPI) {
     // Metrics: in = points taken in (the status rate), written, buffered, retries, dropped; errors = failed messages.
     const status = new StatusReporter(node, t, () => details(writer, t), () => ({
       buffered: writer.buffered, written: writer.stats.written, retries: writer.stats.retries, dropped: writer.stats.dropped,
-    }), () => writer.nextRetryAt !== undefined);
+    }), () => (writer.nextRetryAt !== undefined ? 'warn' : 'ok'));
     status.refresh();
     const ticker = setInterval(() => {
       if (writer.nextRetryAt === undefined) retryStreak = 0;

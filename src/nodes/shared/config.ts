@@ -4,8 +4,8 @@
  * nodes; property fields are TypedInputs (`msg` path or `jsonata` expression).
  */
 import type { Node, NodeDef } from 'node-red';
+import type { ApiVersion, ConnectionOptions, KafkaConnection } from '../../engine';
 import type { AggregateName } from '../../engine/types';
-import type { ApiVersion, ConnectionOptions } from '../../engine';
 
 export type TimeUnit = 'ms' | 's' | 'min' | 'h' | 'd';
 export type PropertyType = 'msg' | 'jsonata';
@@ -97,6 +97,79 @@ export interface MapNodeConfig extends NodeDef {
   expression: string;
   /** An array result becomes one message per element. */
   flatMap: boolean;
+}
+
+export interface DebeziumNodeConfig extends NodeDef {
+  /** `auto` (default), `envelope` (flat rows refused) or `unwrap` (any JSON object is a flat row). */
+  format: 'auto' | 'envelope' | 'unwrap';
+  /** The unwrap transform's `add.fields.prefix`; default `__`. */
+  fieldPrefix: string;
+  /** Without schemas: JSON object of column → logical type (`{"amount": "Decimal(2)", "created": "MicroTimestamp"}`). */
+  columnTypes: string;
+  /** `single` (default): one output; `operation`: create, update, delete, read, truncate, other; `table`: one per table + other. */
+  routing: 'single' | 'operation' | 'table';
+  /** Routing by table: `table`, `schema.table` or `db.schema.table`. */
+  tables: string[];
+  /** Keep the current row per primary key and emit `{op, key, before, after}` with before from it. */
+  materialize: boolean;
+}
+
+/** streamkit-kafka-broker (config node). User name and password are credentials, never in the flow. */
+export interface KafkaBrokerConfig extends NodeDef {
+  /** `host:port` entries separated by commas. */
+  brokers: string;
+  clientId: string;
+  /** TLS on; `tls` names a Node-RED tls-config node (CA, client certificate), or none for the system CAs. */
+  usetls: boolean;
+  tls: string;
+  sasl: 'none' | 'plain' | 'scram-sha-256' | 'scram-sha-512';
+  connectionTimeout: number;
+  requestTimeout: number;
+}
+export interface KafkaBrokerCredentials { username?: string; password?: string }
+
+/** The running config node, as kafka in / kafka out see it. */
+export interface KafkaBrokerNode extends Node<KafkaBrokerCredentials> {
+  /** The shared connection, or null when the configuration is invalid (`problem` says why). */
+  connection: KafkaConnection | null;
+  problem: string | undefined;
+}
+
+export interface KafkaInConfig extends NodeDef {
+  broker: string;
+  /** `list`: topics separated by commas; `regex`: one regular expression (matched when the node starts). */
+  topicType: 'list' | 'regex';
+  topics: string;
+  groupId: string;
+  /** Where a group without a committed offset starts. */
+  start: 'earliest' | 'latest';
+  keyFormat: 'string' | 'json' | 'buffer';
+  valueFormat: 'string' | 'json' | 'buffer';
+  /** `record`: one message per record; `batch`: one message per fetched batch (msg.payload = records). */
+  output: 'record' | 'batch';
+  maxInFlight: number;
+  resumeAt: number;
+  /** Copy undecodable records to `deadLetterTopic` (they always go to Catch). */
+  deadLetter: boolean;
+  deadLetterTopic: string;
+}
+
+export interface KafkaOutConfig extends NodeDef {
+  broker: string;
+  /** Empty: msg.topic. */
+  topic: string;
+  valueProp: string; valuePropType: PropertyType;
+  keyProp: string; keyPropType: PropertyType;
+  /** `none`: the partitioner (by key); `num`: this partition; `msg`: a message property. */
+  partition: string; partitionType: 'none' | 'num' | 'msg';
+  acks: 'all' | 'leader' | 'none';
+  compression: 'none' | 'gzip' | 'snappy';
+  idempotent: boolean;
+  /** Batching: wait up to `linger` ms for more records, send at most `batchSize` per request. */
+  linger: number;
+  batchSize: number;
+  /** Records held while the brokers cannot be reached; more fail with an error. */
+  maxBuffered: number;
 }
 
 /** The InfluxDB connection (config node `streamkit-influxdb`); token, username and password are credentials. */

@@ -15,6 +15,8 @@ const ERROR_SHOWN_MS = 10000;
 /** The node-specific part of the counts (see NodeCounts: late, inFlight, buffered, lag, checkpointAgeSeconds). */
 export type ExtraCounts = () => Omit<Partial<NodeCounts>, 'in' | 'out' | 'errors'>;
 
+export type Tone = 'ok' | 'warn' | 'error';
+
 export class StatusReporter {
   readonly rate = new RateMeter();
   errors = 0;
@@ -27,12 +29,12 @@ export class StatusReporter {
 
   /**
    * `details` returns extra parts of the status text, already translated (e.g. "3 windows", "2 late");
-   * `counts` the node's own counters for the metrics endpoint; `warning` turns the status yellow while it holds
-   * (e.g. retrying), unless errors make it red.
+   * `counts` the node's own counters for the metrics endpoint; `tone` whether the node is well (green dot), waiting on
+   * something outside it (yellow ring: reconnecting, paused) or failing (red ring).
    */
   constructor(private readonly node: Node, private readonly t: (key: string, vars?: Record<string, unknown>) => string,
     private readonly details: () => string[] = () => [], counts: ExtraCounts = () => ({}),
-    private readonly warning: () => boolean = () => false) {
+    private readonly tone: () => Tone = () => 'ok') {
     this.timer = setInterval(() => { this.rate.sample(); this.refresh(); }, 1000);
     this.timer.unref?.();
     const n = node as Node & { z?: string; name?: string };
@@ -65,8 +67,9 @@ export class StatusReporter {
     if (this.errors > 0) parts.push(this.t('status.errors', { count: this.errors }));
     if (extra) parts.push(extra);
     const text = parts.join(' · ');
-    const red = this.errors > 0 && Date.now() - this.lastError < ERROR_SHOWN_MS;
-    const fill = red ? 'red' : this.warning() ? 'yellow' : 'green';
+    const tone = this.tone();
+    const red = tone === 'error' || (this.errors > 0 && Date.now() - this.lastError < ERROR_SHOWN_MS);
+    const fill = red ? 'red' : tone === 'warn' ? 'yellow' : 'green';
     const key = `${fill}${text}`;
     if (key === this.lastText) return;
     this.lastText = key;

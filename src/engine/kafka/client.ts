@@ -1,0 +1,117 @@
+/**
+ * KafkaConnection: one kafkajs client for one set of connection settings, shared by every source and sink that uses
+ * them. Producers are shared too (one per idempotence setting), connected when first needed; `release()` by the last
+ * user disconnects them. Consumers belong to one source each (a consumer is a group member of its own).
+ *
+ * kafkajs is loaded on first use, so the engine costs nothing to load for users without Kafka.
+ */
+import type { Kafka, Producer, SASLOptions } from 'kafkajs';
+import type { ConnectionOptions } from 'node:tls';
+import type { ConsumerLike } from './consumer';
+import { invalidConfig } from '../errors';
+import type { ProducerLike } from './producer';
+
+export type SaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512';
+export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
+
+export interface KafkaConnectionOptions {
+  /** `host:port` strings. */
+  brokers: string[];
+  clientId: string;
+  /** TLS: false, true (system CAs), or node:tls options (a CA, client certificate, …). */
+  ssl: boolean | ConnectionOptions;
+  sasl?: { mechanism: SaslMechanism; username: string; password: string };
+  connectionTimeoutMs: number;
+  requestTimeoutMs: number;
+  /** Where kafkajs' own log lines go. */
+  log?: (level: LogLevel, message: string) => void;
+}
+
+export interface ConsumerOptions {
+  groupId: string;
+  /** The broker long-poll wait and the pause between fetches while every partition is paused. */
+  maxWaitTimeMs?: number;
+}
+
+/** kafkajs retries: long enough to ride out a broker restart; consumers that crash anyway are restarted. */
+const RETRY = { initialRetryTime: 300, maxRetryTime: 10000, retries: 10, restartOnFailure: async () => true };
+const LOG_LEVELS: Record<number, LogLevel> = { 1: 'error', 2: 'warn', 4: 'info', 5: 'debug' };
+
+/** Parses a broker list: `host:port` entries separated by commas or white space. */
+export function parseBrokers(text: string): string[] {
+  const list = String(text ?? '').split(/[\s,]+/).filter(Boolean);
+  if (list.length === 0) throw invalidConfig('no broker address: give one or more host:port');
+  for (const b of list) {
+    const m = /^(\[[^\]]+\]|[^:\s]+):(\d{1,5})$/.exec(b);
+    if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) throw invalidConfig(`"${b}" is not a host:port broker address`);
+  }
+  return list;
+}
+
+let snappyRegistered = false;
+
+export class KafkaConnection {
+  private readonly kafka: Kafka;
+  private readonly producers = new Map<boolean, Promise<Producer>>();
+  private users = 0;
+
+  constructor(readonly options: KafkaConnectionOptions) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const kafkajs = require('kafkajs') as typeof import('kafkajs');
+    if (!snappyRegistered) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      kafkajs.CompressionCodecs[kafkajs.CompressionTypes.Snappy] = require('kafkajs-snappy');
+      snappyRegistered = true;
+    }
+    const log = options.log;
+    this.kafka = new kafkajs.Kafka({
+      clientId: options.clientId,
+      brokers: options.brokers,
+      ssl: options.ssl,
+      sasl: options.sasl as SASLOptions | undefined,
+      connectionTimeout: options.connectionTimeoutMs,
+      authenticationTimeout: options.connectionTimeoutMs,
+      requestTimeout: options.requestTimeoutMs,
+      retry: RETRY,
+      logLevel: kafkajs.logLevel.INFO,
+      logCreator: () => ({ namespace, level, log: entry }) => {
+        const { message, timestamp: _t, logger: _l, ...extra } = entry as { message: string } & Record<string, unknown>;
+        log?.(LOG_LEVELS[level] ?? 'debug', `kafkajs ${namespace}: ${message} ${JSON.stringify(extra)}`);
+      },
+    });
+  }
+
+  /** A user (a node) starts using the connection. */
+  acquire(): void {
+    this.users++;
+  }
+
+  /** A user stops; the last one disconnects the shared producers. */
+  async release(): Promise<void> {
+    if (--this.users > 0) return;
+    const producers = [...this.producers.values()];
+    this.producers.clear();
+    await Promise.all(producers.map((p) => p.then((x) => x.disconnect(), () => undefined).catch(() => undefined)));
+  }
+
+  /** A new consumer (a group member) for one source. */
+  consumer(o: ConsumerOptions): ConsumerLike {
+    return this.kafka.consumer({
+      groupId: o.groupId,
+      retry: RETRY,
+      maxWaitTimeInMs: o.maxWaitTimeMs ?? 500,
+    }) as unknown as ConsumerLike;
+  }
+
+  /** The shared producer, connected; a failed connection is tried again by the next call. */
+  producer(idempotent = false): Promise<ProducerLike> {
+    let p = this.producers.get(idempotent);
+    if (!p) {
+      const producer = this.kafka.producer({ idempotent, retry: { ...RETRY, retries: idempotent ? Number.MAX_SAFE_INTEGER : RETRY.retries } });
+      p = producer.connect().then(() => producer);
+      this.producers.set(idempotent, p);
+      p.catch(() => { if (this.producers.get(idempotent) === p) this.producers.delete(idempotent); });
+    }
+    return p as Promise<ProducerLike>;
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * streamkit-kafka-out: sends each message as a Kafka record and calls `done` only once the broker acknowledged it;
+ * failures go to Catch nodes with the message.
+ */
+import type { Node, NodeAPI } from 'node-red';
+import {
+  KafkaError, KafkaSink, compileGetter, encodeHeaders, encodeKey, encodeValue, partitionOf, type OutRecord,
+} from '../engine';
+import type { KafkaBrokerNode, KafkaOutConfig } from './shared/config';
+import { describeError, refuseConfig, translator } from './shared/i18n';
+import { onInput } from './shared/input';
+import { NOT_COMPILED } from './shared/jsonata';
+import { compileProperty, type Msg, type PropertyReader } from './shared/properties';
+import { StatusReporter } from './shared/status';
+
+const ACKS = { all: -1, leader: 1, none: 0 } as const;
+const COMPRESSION = { none: 0, gzip: 1, snappy: 2 } as const;
+const OVERFLOW_WARNING_MS = 10000;
+
+export = function (RED: NodeAPI) {
+  function KafkaOutNode(this: Node, config: KafkaOutConfig) {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    const t = translator(RED);
+    const broker = RED.nodes.getNode(config.broker) as KafkaBrokerNode | null;
+    let value: PropertyReader;
+    let key: PropertyReader;
+    let partition: (msg: Msg) => unknown;
+    let sink: KafkaSink;
+    try {
+      if (!broker) throw new Error(t('errors.no-broker'));
+      if (!broker.connection) throw new Error(broker.problem);
+      value = compileProperty(RED, node, config.valueProp || 'payload', config.valuePropType);
+      key = compileProperty(RED, node, config.keyProp || 'key', config.keyPropType);
+      partition = partitionReader(config);
+      if (!(config.acks in ACKS)) throw new Error(`unknown acks "${config.acks}"`);
+      if (!(config.compression in COMPRESSION)) throw new Error(`unknown compression "${config.compression}"`);
+      if (config.idempotent && config.acks !== 'all') throw new Error('an idempotent producer needs acks from all replicas');
+      const connection = broker.connection;
+      sink = new KafkaSink(() => connection.producer(config.idempotent === true), {
+        acks: ACKS[config.acks], compression: COMPRESSION[config.compression],
+        lingerMs: whole(config.linger, 0, 'linger'), batchSize: whole(config.batchSize, 1, 'batch size'),
+        maxBuffered: whole(config.maxBuffered, 1, 'buffer size'),
+      }, (state, err) => {
+        if (state === 'retrying' && err) node.warn(describeError(t, err));
+        status.refresh();
+      });
+    } catch (err) {
+      refuseConfig(node, t, err);
+      return;
+    }
+    const connection = broker.connection!;
+    connection.acquire();
+    const status = new StatusReporter(node, t, () => {
+      const parts = [];
+      if (sink.buffered > 0) parts.push(t('status.buffered', { count: sink.buffered }));
+      if (sink.state === 'retrying') parts.push(t('status.reconnecting'));
+      return parts;
+    }, () => ({ buffered: sink.buffered, inFlight: sink.buffered }), () => (sink.state === 'retrying' ? 'warn' : 'ok'));
+    status.refresh();
+
+    let lastOverflowWarning = 0;
+    const deliver = (msg: Msg, v: unknown, k: unknown, done: (err?: Error) => void) => {
+      let record: OutRecord;
+      try {
+        const topic = config.topic || msg.topic;
+        if (typeof topic !== 'string' || topic === '') throw new KafkaError('bad-message', t('errors.no-topic'));
+        const ts = msg.timestamp instanceof Date ? msg.timestamp.getTime() : msg.timestamp;
+        record = {
+          topic, value: encodeValue(v), key: encodeKey(k), partition: partitionOf(partition(msg)), headers: encodeHeaders(msg.headers),
+          timestamp: typeof ts === 'number' && Number.isFinite(ts) ? String(Math.trunc(ts)) : undefined,
+        };
+      } catch (err) {
+        return done(status.failure(err));
+      }
+      sink.send(record, (err?: KafkaError) => {
+        if (!err) {
+          status.sent();
+          return done();
+        }
+        if (err.reason === 'buffer-full' && Date.now() - lastOverflowWarning > OVERFLOW_WARNING_MS) {
+          lastOverflowWarning = Date.now();
+          node.warn(t('warnings.buffer-full', { count: sink.stats.overflow, max: sink.options.maxBuffered }));
+        }
+        done(status.failure(err));
+      });
+    };
+
+    // The handler returns as soon as the record is queued: acknowledgements complete the messages later.
+    onInput(node, (msg, _send, done) => {
+      status.rate.mark();
+      const v = value.get ? value.get(msg) : NOT_COMPILED;
+      const k = key.get ? key.get(msg) : NOT_COMPILED;
+      if (v !== NOT_COMPILED && k !== NOT_COMPILED) return deliver(msg, v, k, done);
+      return Promise.all([value.read(msg), key.read(msg)]).then(([rv, rk]) => deliver(msg, rv, rk, done));
+    });
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      status.close();
+      const timeout = Math.max(500, Number((RED.settings as { nodeCloseTimeout?: number }).nodeCloseTimeout ?? 15000) - 3000);
+      void sink.close(timeout).then(async (left) => {
+        // Not failed: a source upstream that commits only completed work will deliver them again.
+        if (left > 0) node.warn(t('warnings.closed-undelivered', { count: left }));
+        await connection.release();
+      }).finally(() => done());
+    });
+  }
+  RED.nodes.registerType('streamkit-kafka-out', KafkaOutNode as never);
+};
+
+function partitionReader(c: KafkaOutConfig): (msg: Msg) => unknown {
+  if (c.partitionType === 'num') {
+    const p = partitionOf(c.partition);
+    return () => p;
+  }
+  if (c.partitionType === 'msg') return compileGetter(c.partition || 'partition') as (msg: Msg) => unknown;
+  return () => undefined;
+}
+
+function whole(v: unknown, min: number, name: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be a whole number ≥ ${min}, got ${JSON.stringify(v)}`);
+  return n;
+}
