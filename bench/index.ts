@@ -45,7 +45,9 @@ function run(cmd: string, args: string[], label: string): Promise<string> {
 
 const childArgs = (file: string, ...rest: string[]) => ['--expose-gc', '--import', 'tsx', path.join('bench', file), ...rest];
 
-async function partA(): Promise<{ cases: Record<string, CaseResult>; heap: HeapResult; stream: Record<string, number> }> {
+interface CdcResult { decode: { rate: number }; 'json-parse': { rate: number }; 'lossless-parse': { rate: number }; bytesPerEvent: number }
+
+async function partA(): Promise<{ cases: Record<string, CaseResult>; heap: HeapResult; stream: Record<string, number>; cdc: CdcResult }> {
   const names = ['stream', 'filter-map', 'filter-jsonata', 'windows', 'keyed-aggregate', 'heap'];
   const cases: Record<string, CaseResult> = {};
   let heap: HeapResult | undefined;
@@ -60,7 +62,11 @@ async function partA(): Promise<{ cases: Record<string, CaseResult>; heap: HeapR
     else cases[name] = result as CaseResult;
     process.stderr.write(`  A ${name}: ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
   }
-  return { cases, heap: heap as HeapResult, stream };
+  const t0 = Date.now();
+  const cdcOut = await run(process.execPath, childArgs('cdc.ts'), 'bench/cdc.ts');
+  const cdc = (JSON.parse(cdcOut.trim().split('\n').pop() as string) as { result: CdcResult }).result;
+  process.stderr.write(`  A cdc: ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+  return { cases, heap: heap as HeapResult, stream, cdc };
 }
 
 async function partB(): Promise<Record<string, ScenarioResult>> {
@@ -155,6 +161,11 @@ async function main(): Promise<void> {
       baseline: 'bare Map loop emitting {count,sum,avg}', baselineRate: c['keyed-aggregate'].bare.rate, bar: 0.3, seed: 'group-by 400K/s' }));
     rows.push(row({ part: 'A', name: 'heap per open (key, window), tumbling', unit: `${A.heap.single.bytesPerPair.toFixed(0)} B`,
       note: `100K keys × 1 window: ${A.heap.single.bytesPerPair.toFixed(0)} B/pair; 10K keys × 10 windows: ${A.heap.multi.bytesPerPair.toFixed(0)} B/pair (heapUsed delta after gc)` }));
+    const d = A.cdc;
+    const decode = row({ part: 'A', name: 'Debezium decode, schema-enveloped key + value', rate: d.decode.rate,
+      baseline: 'JSON.parse alone, same bytes', baselineRate: d['json-parse'].rate, bar: 0.3, barText: '≥ 0.3× and ≥ 100K/s',
+      note: `${(d.decode as { events?: number }).events ?? ''} events of 2 tables, ${(d.bytesPerEvent / 1024).toFixed(1)} KiB each; lossless parse alone, no schema cache: ${fmtRate(d['lossless-parse'].rate)}` });
+    rows.push({ ...decode, pass: decode.pass === true && d.decode.rate >= 100_000 });
     const late = Object.values(c).flatMap((v) => Object.values(v)).reduce((n, v) => n + (v.extra?.late ?? 0), 0);
     if (late > 0) process.stderr.write(`bench: WARNING ${late} records were late in Part A (the stream should have none)\n`);
   }

@@ -143,23 +143,23 @@ describe('engine/flow: CompletionTracker', () => {
     open('a');
     const m: M = { _msgid: 'a' };
     const copy: M = { _msgid: 'a' };
-    t.delivered(m);
-    t.delivered(copy);
+    t.delivered(m, 'n');
+    t.delivered(copy, 'n');
     t.release('a');
-    t.received(m);
-    t.received(copy);
+    t.received(m, 'n');
+    t.received(copy, 'n');
     // The first node sends two messages (same id) before it is done.
     const out1: M = { _msgid: 'a', n: 1 };
     const out2: M = { _msgid: 'a', n: 2 };
-    t.delivered(out1);
-    t.delivered(out2);
+    t.delivered(out1, 'n');
+    t.delivered(out2, 'n');
     t.finished(m);
     t.finished(copy);
     await tick();
     assert.deepEqual(done, [], 'two follow-ups are still on their way');
-    t.received(out1);
+    t.received(out1, 'n');
     t.finished(out1);
-    t.received(out2);
+    t.received(out2, 'n');
     await tick();
     assert.deepEqual(done, []);
     t.finished(out2);
@@ -171,12 +171,12 @@ describe('engine/flow: CompletionTracker', () => {
     const { t, done, open } = setup();
     open('a');
     const m: M = { _msgid: 'a' };
-    t.delivered(m);
+    t.delivered(m, 'n');
     t.release('a');
-    t.received(m);
+    t.received(m, 'n');
     t.finished(m); // done(err): onComplete first …
     const caught: M = { _msgid: 'a' };
-    t.received(caught); // … then the Catch node gets a clone, synchronously
+    t.received(caught, 'n'); // … then the Catch node gets a clone, synchronously
     await tick();
     assert.deepEqual(done, []);
     t.finished(caught);
@@ -188,17 +188,39 @@ describe('engine/flow: CompletionTracker', () => {
     const { t, done, open } = setup();
     open('a');
     const m: M = { _msgid: 'a' };
-    t.delivered(m);
+    t.delivered(m, 'n');
     t.release('a');
-    t.received(m);
-    t.delivered(m); // the same object sent on
+    t.received(m, 'n');
+    t.delivered(m, 'n'); // the same object sent on
     t.finished(m);
     await tick();
     assert.deepEqual(done, []);
-    t.received(m);
+    t.received(m, 'n');
     t.finished(m);
     await tick();
     assert.deepEqual(done, ['a']);
+  });
+
+  it('adds messages a node sends while it handles a member, whatever their id (split parts)', async () => {
+    const { t, done, open } = setup();
+    open('a');
+    const m: M = { _msgid: 'a' };
+    t.delivered(m, 'src');
+    t.release('a');
+    t.received(m, 'split');
+    delete (m as { _msgid?: string })._msgid; // the split node drops the id …
+    const part: M = { _msgid: 'fresh' };
+    t.delivered(part, 'split'); // … and sends parts with a new one
+    t.delivered({ _msgid: 'unrelated' }, 'elsewhere');
+    t.returned(m, true);
+    t.finished(m);
+    await tick();
+    assert.deepEqual(done, [], 'the part is still on its way');
+    t.received(part, 'next');
+    t.returned(part, false); // a node that never calls done: finished when its handler returns
+    await tick();
+    assert.deepEqual(done, ['a']);
+    assert.equal(t.size, 0, 'the family and the ids it adopted are gone');
   });
 
   it('ignores a second done for the same message, other ids, and forgotten owners', async () => {
@@ -207,11 +229,11 @@ describe('engine/flow: CompletionTracker', () => {
     open('b');
     const m: M = { _msgid: 'a' };
     const other: M = { _msgid: 'x' };
-    t.delivered(m);
-    t.delivered(other);
+    t.delivered(m, 'n');
+    t.delivered(other, 'n');
     t.release('a');
-    t.received(m);
-    t.delivered({ _msgid: 'a' });
+    t.received(m, 'n');
+    t.delivered({ _msgid: 'a' }, 'n');
     t.finished(m);
     t.finished(m);
     t.finished(other);

@@ -156,7 +156,7 @@ export class NodeRedProcess {
   async deploy(flows: object[], type: 'full' | 'nodes' | 'flows' = 'full', headers: Record<string, string> = {}): Promise<void> {
     const from = this.output.length;
     await this.request('POST', '/flows', flows, { 'Node-RED-Deployment-Type': type, ...headers });
-    await this.waitForOutput(/Started (modified )?flows/, 30000, from);
+    await this.waitForOutput(/Started (modified )?(flows|nodes)/, 30000, from);
   }
 
   /** SIGKILL: no close handlers run, as in a crash. */

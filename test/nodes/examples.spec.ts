@@ -35,7 +35,7 @@ describe('examples', () => {
   const files = fs.readdirSync(EXAMPLES).filter((f) => f.endsWith('.json'));
   it('has one example flow per node type, and a demo', () => {
     const types = new Set(files.flatMap((f) => read(f).map((n) => n.type)));
-    for (const t of ['filter', 'map', 'tumbling-window', 'sliding-window', 'session-window', 'aggregate', 'kafka-in', 'kafka-out']) {
+    for (const t of ['filter', 'map', 'tumbling-window', 'sliding-window', 'session-window', 'aggregate', 'kafka-in', 'kafka-out', 'debezium', 'influxdb-write']) {
       assert.ok(types.has(`streamkit-${t}`), `an example uses streamkit-${t}`);
     }
     assert.ok(files.includes('demo-sensor-stream.json'));
@@ -81,5 +81,26 @@ describe('examples', () => {
     for (const n of flow.filter((x) => x.type.startsWith('streamkit-'))) {
       assert.deepEqual(errors(helper.getNode(n.id) as Node).map((e) => String(e.err)), [], `${n.type} reported no error`);
     }
+  });
+  it('runs the debezium example: decoded rows per operation, a materialized table and a lookup', async () => {
+    const flow = read('debezium-cdc.json');
+    await helper.load(all, flow as never);
+    const seen = (name: string): Msg[] => {
+      const got: Msg[] = [];
+      (helper.getNode(byName(flow, name)) as Node).on('input', (m: object) => { got.push(m as Msg); });
+      return got;
+    };
+    const inserted = seen('inserted');
+    const deleted = seen('deleted (key only: REPLICA IDENTITY DEFAULT)');
+    const table = seen('table changes and lookups');
+    (helper.getNode(byName(flow, 'send the changes')) as Node).receive({});
+    await new Promise((r) => setTimeout(r, 200));
+    (helper.getNode(byName(flow, 'look up account 1')) as Node).receive({ lookup: 1 });
+    await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(inserted.map((m) => [m.payload.after.owner, m.payload.after.balance]), [['Anne', '123.45'], ['Bob', '5.00']]);
+    assert.deepEqual(deleted.map((m) => m.payload.before), [{ id: 2 }]);
+    assert.deepEqual(table.map((m) => m.payload.op ?? m.payload.owner), ['c', 'c', 'u', 'd', 'Anne']);
+    assert.deepEqual(table[3].payload.before.owner, 'Bob', 'the table knew the deleted row');
+    assert.equal(table[4].payload.balance, '99.90');
   });
 });

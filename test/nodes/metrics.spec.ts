@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { EOS, TYPES, buildFlow, helper, isEosMsg, rec, settle, start, type Kind, type Msg } from './util';
+import { docs, jsonText } from '../fixtures/debezium';
 
 // The registry the built node files share (dist/engine.js), not a second copy compiled from src/.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -20,6 +21,12 @@ const EXTRA: Record<Kind, string[]> = {
   tumbling: ['late', 'buffered'],
   sliding: ['late', 'buffered'],
   session: ['late', 'buffered'],
+  debezium: [],
+};
+
+/** Two records each kind takes without an error (by default `rec('a', 100, 5)` and `rec('b', 200, 7)`). */
+const RECORDS: Partial<Record<Kind, () => Msg[]>> = {
+  debezium: () => [1, 2].map((id) => ({ payload: jsonText({ ...docs.create, after: { ...docs.create.after, id } }), key: jsonText({ id }) })),
 };
 
 describe('metrics of every node type', () => {
@@ -31,8 +38,7 @@ describe('metrics of every node type', () => {
       const before = countsOf(r.node.id);
       assert.ok(before, 'the running node is in the registry');
       assert.deepEqual(metrics.list().find((s) => s.node.id === r.node.id)!.node, { id: r.node.id, type: TYPES[kind], name: 'counted', flow: r.tf.tab });
-      r.node.receive(rec('a', 100, 5));
-      r.node.receive(rec('b', 200, 7));
+      for (const m of RECORDS[kind]?.() ?? [rec('a', 100, 5), rec('b', 200, 7)]) r.node.receive(m);
       r.node.receive(EOS());
       await r.out[0].waitWhere(isEosMsg, 1);
       await settle();

@@ -23,6 +23,9 @@ export const nodes = {
   tumbling: load('tumbling-window'),
   sliding: load('sliding-window'),
   session: load('session-window'),
+  influxdb: load('influxdb'),
+  influxdbWrite: load('influxdb-write'),
+  debezium: load('debezium'),
   kafkaBroker: load('kafka-broker'),
   kafkaIn: load('kafka-in'),
   kafkaOut: load('kafka-out'),
@@ -70,6 +73,7 @@ export const TYPES = {
   tumbling: 'streamkit-tumbling-window',
   sliding: 'streamkit-sliding-window',
   session: 'streamkit-session-window',
+  debezium: 'streamkit-debezium',
 } as const;
 export type Kind = keyof typeof TYPES;
 
@@ -86,12 +90,14 @@ const DEFAULTS: Record<Kind, Conf> = {
   tumbling: { ...WINDOW_DEFAULTS, size: 1, sizeUnits: 's', offset: 0, offsetUnits: 's' },
   sliding: { ...WINDOW_DEFAULTS, size: 1, sizeUnits: 's', slide: 0.5, slideUnits: 's', offset: 0, offsetUnits: 's' },
   session: { ...WINDOW_DEFAULTS, gap: 1, gapUnits: 's' },
+  debezium: { format: 'auto', fieldPrefix: '__', columnTypes: '', routing: 'single', tables: [], materialize: false },
 };
 
 /** Ports of the node under test: what the editor would set as `outputs`. */
 function outputsOf(kind: Kind, c: Conf): number {
   if (kind === 'filter') return c.rejectOutput ? 2 : 1;
   if (kind === 'map' || kind === 'aggregate') return 1;
+  if (kind === 'debezium') return c.routing === 'operation' ? 6 : c.routing === 'table' ? (c.tables?.length ?? 0) + 1 : 1;
   return c.timeMode !== 'processing' && c.lateOutput !== 'drop' ? 2 : 1;
 }
 

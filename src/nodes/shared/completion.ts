@@ -11,8 +11,8 @@ import { CompletionTracker, type Traceable } from '../../engine';
 const LABEL = 'streamkitCompletion';
 
 interface Hooks { add(id: string, cb: (e: never) => void): void; remove(id: string): void }
-interface SendEvent { msg: Traceable }
-interface ReceiveEvent { msg: Traceable; destination: { node?: Node } }
+interface SendEvent { msg: Traceable; source: { id: string } }
+interface ReceiveEvent { msg: Traceable; destination: { id: string; node?: Node } }
 interface CompleteEvent { msg: Traceable }
 type InputCallbacks = { _inputCallback?: ((...a: unknown[]) => void) | null; _inputCallbacks?: ((...a: unknown[]) => void)[] | null };
 
@@ -32,9 +32,9 @@ export function acquireCompletion(RED: NodeAPI): CompletionTracker {
     const t = new CompletionTracker();
     tracker = t;
     const hooks = (RED as unknown as { hooks: Hooks }).hooks;
-    hooks.add(`preDeliver.${LABEL}`, (e: SendEvent) => { t.delivered(e.msg); });
-    hooks.add(`onReceive.${LABEL}`, (e: ReceiveEvent) => { t.received(e.msg); });
-    hooks.add(`postReceive.${LABEL}`, (e: ReceiveEvent) => { if (!takesDone(e.destination.node)) t.finished(e.msg); });
+    hooks.add(`preDeliver.${LABEL}`, (e: SendEvent) => { t.delivered(e.msg, e.source.id); });
+    hooks.add(`onReceive.${LABEL}`, (e: ReceiveEvent) => { t.received(e.msg, e.destination.id); });
+    hooks.add(`postReceive.${LABEL}`, (e: ReceiveEvent) => { t.returned(e.msg, takesDone(e.destination.node)); });
     hooks.add(`onComplete.${LABEL}`, (e: CompleteEvent) => { t.finished(e.msg); });
   }
   return tracker;

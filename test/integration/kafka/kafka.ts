@@ -2,8 +2,9 @@
  * What the Kafka integration specs share: the broker settings (from `npm test`, scripts/services.mjs), kafkajs
  * helpers to create topics, produce, read back and fetch committed offsets, and the flow pieces of our nodes.
  */
+import fs from 'node:fs';
 import path from 'node:path';
-import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
+import { AssignerProtocol, Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 import type { NodeInitializer } from 'node-red';
 
 export type KafkaEnv = Record<'KAFKA_BROKERS', string> & Partial<Record<
@@ -18,6 +19,7 @@ export function flowNodes(): NodeInitializer[] {
   const core = path.dirname(require.resolve('@node-red/nodes/package.json', { paths: [nodeRed] }));
   return [
     load('nodes/kafka-broker.js'), load('nodes/kafka-in.js'), load('nodes/kafka-out.js'),
+    load('test/integration/kafka/nodes/kafka-recorder.js'),
     ...['common/25-catch.js', 'network/05-tls.js', 'function/10-function.js']
       .map((f) => require(path.join(core, 'core', f)) as NodeInitializer),
   ];
@@ -100,6 +102,18 @@ export async function committedOffsets(brokers: string, groupId: string, topic: 
   });
 }
 
+/** The group's members that own partitions, and how many each, when the group is stable (else null). */
+export async function groupAssignment(brokers: string, groupId: string): Promise<number[] | null> {
+  return withAdmin(brokers, async (a) => {
+    const { groups: [g] } = await a.describeGroups([groupId]);
+    if (!g || g.state !== 'Stable') return null;
+    return g.members.map((m) => {
+      const decoded = AssignerProtocol.MemberAssignment.decode(m.memberAssignment);
+      return Object.values(decoded?.assignment ?? {}).reduce((n, ps) => n + ps.length, 0);
+    });
+  });
+}
+
 export const until = async (cond: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> => {
   const end = Date.now() + timeoutMs;
   while (!(await cond())) {
@@ -107,6 +121,20 @@ export const until = async (cond: () => boolean | Promise<boolean>, timeoutMs: n
     await new Promise((r) => setTimeout(r, 50));
   }
 };
+
+/** Where the recorder test node lives, for a child runtime's settings.nodesDir. */
+export const RECORDER_DIR = path.join(__dirname, 'nodes');
+
+export interface Recorded { n: string; p: number; o: string; i?: number }
+/** The lines a recorder appended to `file`. */
+export function recorded(file: string): Recorded[] {
+  if (!fs.existsSync(file)) return [];
+  return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Recorded);
+}
+
+export function recorder(id: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { id, type: 'kafka-recorder', z: 'tab', name: `recorder ${id}`, file: '', delay: 0, serial: false, wires: [], ...extra };
+}
 
 /** Node configs as the editors save them. */
 export function brokerNode(id: string, brokers: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
