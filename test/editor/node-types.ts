@@ -14,6 +14,12 @@ export interface Field { field: string; value?: string | boolean; type?: string;
 
 export type PlainField = Omit<Field, 'config'> & { value: string | boolean };
 
+/** An InfluxDB 2.x configuration at an address where no server listens. */
+const NO_INFLUXDB: Field = {
+  field: 'influxdb',
+  config: [{ field: 'url', value: 'http://127.0.0.1:1' }, { field: 'org', value: 'streamkit' }, { field: 'bucket', value: 'sensors' }],
+};
+
 /** A Kafka broker configuration at an address where no broker listens (connections are refused at once). */
 const NO_BROKER: Field = { field: 'broker', config: [{ field: 'brokers', value: '127.0.0.1:1' }, { field: 'clientId', value: 'streamkit-editor-spec' }] };
 
@@ -26,7 +32,8 @@ export interface DialogCase {
   deployed: Record<string, unknown>;
   /**
    * The node connects to a service, and none runs for these specs. `ring`: its status says it is not connected
-   * (a ring, not a dot). `lazy`: it connects only for its first message, so until then its status cannot tell.
+   * (a ring, not a dot). `lazy`: it connects only for its first message, so until then its status cannot tell
+   * (kafka out, influxdb write).
    * Either way nothing is logged as an error.
    */
   offline?: 'ring' | 'lazy';
@@ -68,6 +75,17 @@ export const DIALOGS: Record<string, DialogCase> = {
     valid: [{ field: 'topics', value: 'sensors' }, NO_BROKER],
     deployed: { topics: 'sensors' },
     offline: 'ring',
+  },
+  'streamkit-debezium': {
+    invalid: [{ field: 'columnTypes', value: '{"amount": ' }],
+    valid: [{ field: 'columnTypes', value: '{"amount": "Decimal(2)"}' }, { field: 'materialize', value: true }],
+    deployed: { columnTypes: '{"amount": "Decimal(2)"}', materialize: true },
+  },
+  'streamkit-influxdb-write': {
+    invalid: [{ field: 'batchSize', value: '0' }],
+    valid: [{ field: 'batchSize', value: '500' }, { field: 'measurement', value: 'sensor_5s' }, NO_INFLUXDB],
+    deployed: { batchSize: 500, measurement: 'sensor_5s' },
+    offline: 'lazy',
   },
   'streamkit-kafka-out': {
     invalid: [{ field: 'linger', value: '-1' }],
