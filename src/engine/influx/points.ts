@@ -61,6 +61,9 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
 export const isExplicitPoint = (v: unknown): v is { measurement?: unknown; tags?: unknown; fields: Record<string, unknown>; timestamp?: unknown } =>
   isObject(v) && isObject(v.fields) && Object.keys(v).every((k) => POINT_KEYS.has(k));
 
+/** The common case first: an object without `fields` is an object of fields. */
+const isFieldsObject = (v: unknown): v is Record<string, unknown> => isObject(v) && !isObject(v.fields);
+
 const badPoint = (message: string) => new EngineError('bad-point', message);
 
 export class PointMapper {
@@ -78,6 +81,7 @@ export class PointMapper {
     const v = input.value;
     if (typeof v === 'string') return passThrough(checkLines(v, this.o.v2));
     if (Array.isArray(v)) return this.mapArray(v, input, nowMs);
+    if (isFieldsObject(v)) return { lines: [this.fields(v, input, nowMs)], stamped: true, errors: NO_ERRORS };
     if (isExplicitPoint(v)) return { lines: [this.point(v, input, nowMs)], stamped: true, errors: NO_ERRORS };
     if (isObject(v)) return { lines: [this.fields(v, input, nowMs)], stamped: true, errors: NO_ERRORS };
     if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') {

@@ -162,7 +162,8 @@ class Lane {
   /** Batches still to send, the first next. */
   work: Entry[][] = [];
   inFlight: Entry[] | null = null;
-  held: number[] = [];
+  /** Points of the lines this lane works on. */
+  readonly held = new Set<number>();
   attempts = 0;
   failingSince = 0;
   retryTimer: unknown = undefined;
@@ -177,8 +178,6 @@ class TargetQueue {
   private items: Entry[] = [];
   private head = 0;
   readonly lanes: Lane[];
-  /** Points held by lanes (count of lines). */
-  readonly held = new Map<number, number>();
   flushTimer: unknown = undefined;
   /** The oldest waiting line has waited the flush interval. */
   due = false;
@@ -192,12 +191,19 @@ class TargetQueue {
 
   push(e: Entry): void { this.items.push(e); }
 
-  /** Up to `n` waiting lines, stopping before one whose point a lane holds. */
-  take(n: number): Entry[] {
+  /** Up to `n` waiting lines for `lane`, stopping before one whose point another lane holds. */
+  take(n: number, lane: Lane): Entry[] {
     let end = this.head;
     const limit = Math.min(this.items.length, this.head + n);
-    if (this.held.size === 0) end = limit;
-    else while (end < limit && !this.held.has(this.items[end].point)) end++;
+    const others = this.lanes.filter((l) => l !== lane && l.held.size > 0).map((l) => l.held);
+    if (others.length === 0) end = limit;
+    else {
+      scan: for (; end < limit; end++) {
+        const p = this.items[end].point;
+        if (p === 0) continue;
+        for (let k = 0; k < others.length; k++) if (others[k].has(p)) break scan;
+      }
+    }
     const batch = this.items.slice(this.head, end);
     this.head = end;
     if (this.head === this.items.length) { this.items = []; this.head = 0; }
@@ -206,19 +212,8 @@ class TargetQueue {
   }
 
   hold(lane: Lane, batch: Entry[]): void {
-    for (const e of batch) {
-      if (e.point === 0) continue;
-      lane.held.push(e.point);
-      this.held.set(e.point, (this.held.get(e.point) ?? 0) + 1);
-    }
-  }
-
-  release(lane: Lane): void {
-    for (const p of lane.held) {
-      const n = (this.held.get(p) ?? 1) - 1;
-      if (n === 0) this.held.delete(p); else this.held.set(p, n);
-    }
-    lane.held = [];
+    if (this.lanes.length === 1) return;
+    for (const e of batch) if (e.point !== 0) lane.held.add(e.point);
   }
 
   /** Seq of the oldest line that may be dropped (not in flight), or Infinity. */
@@ -286,12 +281,14 @@ export class InfluxWriter {
     if (this.o.overflow === 'drop-oldest') this.makeRoom(lines.length);
     const q = this.queue(target);
     const wasEmpty = q.waiting === 0;
-    for (const line of lines) q.push({ line, stamped, ticket, seq: ++this.seq, point: pointOf(line, stamped) });
+    const lanes = q.lanes.length > 1;
+    for (const line of lines) q.push({ line, stamped, ticket, seq: ++this.seq, point: lanes ? pointOf(line, stamped) : 0 });
     this.unsettled += lines.length;
     if (wasEmpty && this.o.flushIntervalMs > 0 && q.flushTimer === undefined) {
       q.flushTimer = this.clock.setTimeout(() => { q.flushTimer = undefined; q.due = true; this.pump(q); }, this.o.flushIntervalMs);
     }
-    this.pump(q);
+    // Until a batch is full or due, the flush timer (or the answer that frees a lane) sends it.
+    if (this.ready(q)) this.pump(q);
   }
 
   /** Resolves once the buffer has room (fewer than maxLines lines unsettled). */
@@ -348,7 +345,7 @@ export class InfluxWriter {
   adopt(parked: ParkedLines): void {
     for (const { target, entries } of parked.targets) {
       const q = this.queue(target);
-      for (const e of entries) q.push({ ...e, seq: ++this.seq });
+      for (const e of entries) q.push({ ...e, seq: ++this.seq, point: q.lanes.length > 1 ? pointOf(e.line, e.stamped) : 0 });
       this.unsettled += entries.length;
       q.due = true;
       this.pump(q);
@@ -392,15 +389,14 @@ export class InfluxWriter {
 
   private pump(q: TargetQueue): void {
     if (this.detached) return;
-    const ready = () => q.waiting >= this.o.batchSize || (q.waiting > 0 && (q.due || this.o.flushIntervalMs === 0 || this.barriers.length > 0));
     for (const lane of q.lanes) {
       if (lane.busy) continue;
       let batch: Entry[] | undefined;
       while ((batch = lane.work.shift()) !== undefined && batch.length === 0);   // emptied by drop-oldest
       if (batch === undefined) {
-        q.release(lane);
-        if (!ready()) continue;
-        batch = q.take(this.o.batchSize);
+        lane.held.clear();
+        if (!this.ready(q)) continue;
+        batch = q.take(this.o.batchSize, lane);
         if (batch.length === 0) continue;   // the next line waits for a point another lane holds
         q.hold(lane, batch);
       }
@@ -410,6 +406,11 @@ export class InfluxWriter {
       q.due = false;
       if (q.flushTimer !== undefined) { this.clock.clearTimeout(q.flushTimer); q.flushTimer = undefined; }
     }
+  }
+
+  /** A new batch may go: one is full, or the waiting lines are due (interval, flush, no interval). */
+  private ready(q: TargetQueue): boolean {
+    return q.waiting >= this.o.batchSize || (q.waiting > 0 && (q.due || this.o.flushIntervalMs === 0 || this.barriers.length > 0));
   }
 
   private send(q: TargetQueue, lane: Lane, batch: Entry[]): void {
@@ -480,7 +481,7 @@ export class InfluxWriter {
           break;
       }
     }
-    if (lane.work.length === 0) q.release(lane);
+    if (lane.work.length === 0) lane.held.clear();
     this.pump(q);
   }
 
