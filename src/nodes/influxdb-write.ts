@@ -38,10 +38,8 @@ function nonNegative(v: unknown, name: string): number {
 }
 
 /** Lines a closing node could not write (node removed, or the next instance refused its configuration). */
-function failParked(parked: ParkedLines, text: string): number {
-  let n = 0;
-  for (const { entries } of parked.targets) for (const e of entries) { e.ticket.settle('failed', text); n++; }
-  return n;
+function failParked(parked: ParkedLines, text: string): void {
+  for (const { entries } of parked.targets) for (const e of entries) e.ticket.settle('failed', text);
 }
 
 export = function (RED: NodeAPI) {
