@@ -4,7 +4,7 @@
  */
 import type { Node, NodeAPI } from 'node-red';
 import {
-  KafkaSink, KafkaSource, VALUE_FORMATS, type ConsumedRecord, type KafkaError, type KafkaSourceOptions, type RawRecord,
+  Backpressure, KafkaSink, KafkaSource, VALUE_FORMATS, type ConsumedRecord, type KafkaError, type KafkaSourceOptions, type RawRecord,
   type RecordHandle, type SourceState,
 } from '../engine';
 import { acquireCompletion, releaseCompletion } from './shared/completion';
@@ -107,14 +107,17 @@ function sourceOptions(c: KafkaInConfig): KafkaSourceOptions {
   if (!c.groupId || !String(c.groupId).trim()) throw new Error('a consumer group id is required');
   for (const f of [c.keyFormat, c.valueFormat]) if (!VALUE_FORMATS.includes(f)) throw new Error(`unknown format "${f}"`);
   if (c.deadLetter && !String(c.deadLetterTopic ?? '').trim()) throw new Error('the dead-letter topic is empty');
+  const maxInFlight = Number(c.maxInFlight ?? 1000);
+  const resumeAt = Number(c.resumeAt ?? 500);
+  Backpressure.check(maxInFlight, resumeAt);
   return {
     topics,
     fromBeginning: c.start !== 'latest',
     keyFormat: c.keyFormat,
     valueFormat: c.valueFormat,
     output: c.output === 'batch' ? 'batch' : 'record',
-    maxInFlight: Number(c.maxInFlight ?? 1000),
-    resumeAt: Number(c.resumeAt ?? 500),
+    maxInFlight,
+    resumeAt,
     commitIntervalMs: 1000,
   };
 }

@@ -54,9 +54,9 @@ export = function (RED: NodeAPI) {
     const status = new StatusReporter(node, t, () => {
       const parts = [];
       if (sink.buffered > 0) parts.push(t('status.buffered', { count: sink.buffered }));
-      if (sink.state === 'retrying') parts.push(t('status.reconnecting'));
+      if (sink.state !== 'ready') parts.push(t(`status.${sink.state === 'retrying' ? 'reconnecting' : 'connecting'}`));
       return parts;
-    }, () => ({ buffered: sink.buffered, inFlight: sink.buffered }), () => (sink.state === 'retrying' ? 'warn' : 'ok'));
+    }, () => ({ buffered: sink.buffered, inFlight: sink.buffered }), () => (sink.state === 'ready' ? 'ok' : 'warn'));
     status.refresh();
 
     let lastOverflowWarning = 0;
