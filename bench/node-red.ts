@@ -27,16 +27,18 @@ const CHUNK = 1000;
 const RUN_TIMEOUT_MS = 120_000;
 
 type Msg = Record<string, unknown>;
-interface RedNode { id: string; receive(msg: Msg): void; send(msg: Msg): void; [k: string]: unknown }
+export interface RedNode { id: string; receive(msg: Msg): void; send(msg: Msg): void; [k: string]: unknown }
 interface Red {
   init(server: http.Server, settings: Record<string, unknown>): void;
   start(): Promise<void>;
   stop(): Promise<void>;
   nodes: { getNode(id: string): RedNode | null };
-  runtime: { flows: { setFlows(opts: { flows: { flows: unknown[] }; deploymentType: string }): Promise<unknown> } };
+  events: { once(event: string, fn: () => void): void };
+  hooks: { add(name: string, fn: (event: never) => void): void };
+  runtime: { flows: { setFlows(opts: { flows: { flows: unknown[]; credentials?: object }; deploymentType: string }): Promise<unknown> } };
 }
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const RED = require('node-red') as Red;
+export const RED = require('node-red') as Red;
 
 // ---- the input ---------------------------------------------------------------------------------------------
 
@@ -116,7 +118,7 @@ if (ts > s.maxTs) {
 return out.length > 0 ? [out] : null;
 `;
 
-interface Scenario {
+export interface Scenario {
   name: string;
   /** Builds the nodes; the first is where messages are injected, the counter is `counterId`. */
   nodes(head: string, counterId: string): Msg[];
@@ -127,6 +129,8 @@ interface Scenario {
   finish?(head: RedNode): void;
   /** The head node is the counter itself (the Node-RED floor). */
   headIsCounter?: boolean;
+  /** Credentials of the flow's nodes, by id (a connection's token). */
+  credentials?(head: string): Record<string, Record<string, string>>;
 }
 
 const perMessage = (limit: number, tail?: () => Msg) => (): { msgs: Msg[]; records: number } => {
@@ -250,7 +254,7 @@ const counter: CounterState = { id: '', count: 0, isLast: () => false, resolve: 
   if (counter.isLast(msg)) { counter.lastMsg = msg; counter.resolve?.(); }
 };
 
-async function startRuntime(): Promise<string> {
+export async function startRuntime(): Promise<string> {
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'streamkit-bench-'));
   fs.mkdirSync(path.join(userDir, 'node_modules'));
   fs.symlinkSync(ROOT, path.join(userDir, 'node_modules', 'node-red-contrib-streamkit'), 'dir');
@@ -271,7 +275,11 @@ async function startRuntime(): Promise<string> {
     logging: { console: { level: 'warn', metrics: false, audit: false } },
   };
   RED.init(http.createServer(), settings);
+  // The initial flows (and their credentials) finish loading after start() resolves: a deploy made before that
+  // would lose its credentials when the (empty) stored ones are loaded.
+  const started = new Promise<void>((resolve) => RED.events.once('flows:started', () => resolve()));
   await RED.start();
+  await started;
   return userDir;
 }
 
@@ -287,7 +295,7 @@ async function deploy(sc: Scenario): Promise<{ gen: RedNode; head: RedNode; coun
     ...sc.nodes(head, counterId),
     ...(sc.headIsCounter ? [] : [{ id: counterId, type: 'bench-counter', z: TAB, name: '', wires: [] }]),
   ];
-  await RED.runtime.flows.setFlows({ flows: { flows }, deploymentType: 'full' });
+  await RED.runtime.flows.setFlows({ flows: { flows, credentials: sc.credentials?.(head) }, deploymentType: 'full' });
   for (let i = 0; i < 500; i++) {
     const gen = RED.nodes.getNode(genId);
     const headNode = RED.nodes.getNode(head);
@@ -299,9 +307,9 @@ async function deploy(sc: Scenario): Promise<{ gen: RedNode; head: RedNode; coun
 
 const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
 
-interface RunResult { ms: number; records: number; messages: number; received: number }
+export interface RunResult { ms: number; records: number; messages: number; received: number }
 
-async function runOnce(sc: Scenario): Promise<RunResult> {
+export async function runOnce(sc: Scenario): Promise<RunResult> {
   const { gen, head, counterId } = await deploy(sc);
   const { msgs, records } = sc.input();
   (globalThis as { gc?: () => void }).gc?.();
@@ -368,4 +376,5 @@ async function main(): Promise<void> {
   process.exit(0);
 }
 
-void main().catch((err) => { console.error(err); process.exit(1); });
+// Also a module: bench/influx.ts runs its scenarios with the same runtime, generator and counter.
+if (require.main === module) void main().catch((err) => { console.error(err); process.exit(1); });

@@ -26,3 +26,14 @@ export { decodeBytes, decodeHeaders, encodeValue, encodeKey, encodeHeaders, part
 export { KafkaSource, type ConsumedRecord, type ConsumerLike, type KafkaSourceOptions, type SourceState, type SourceHandlers } from './kafka/consumer';
 export { KafkaSink, type OutRecord, type ProducerLike, type KafkaSinkOptions, type Delivered } from './kafka/producer';
 export { KafkaConnection, parseBrokers, type KafkaConnectionOptions, type SaslMechanism } from './kafka/client';
+export { encodeLine, checkLines, compareUtf8, type EncodeOptions, type FieldValue } from './influx/line-protocol';
+export { PointMapper, isExplicitPoint, type PointMapperOptions, type PointInput, type MappedLines, type TimeSource } from './influx/points';
+export { msToPrecision, timestampIn, PRECISIONS, type Precision } from './influx/time';
+export { judge, serverText, retryAfterMs, type WriteResponse, type Verdict } from './influx/responses';
+export { retryDelay, DEFAULT_RETRY, type RetryOptions } from './influx/retry';
+export {
+  InfluxWriter, MessageTicket, DEFAULT_WRITER, systemClock, targetKey,
+  type WriteTarget, type WriteTransport, type Clock, type Ticket, type TicketOutcome, type LineOutcome, type WriterOptions,
+  type WriterEvents, type WriterStats, type ParkedLines,
+} from './influx/writer';
+export { ClientTransport, type ApiVersion, type ConnectionOptions } from './influx/client-transport';

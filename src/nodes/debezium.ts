@@ -57,13 +57,15 @@ export = function (RED: NodeAPI) {
       const kafkaTopic = typeof rec.topic === 'string' ? rec.topic : undefined;
       const r = decoder.decode({ value: rec.payload, key: rec.key, headers: rec.headers as Record<string, unknown>, topic: kafkaTopic });
       status.rate.mark();
-      if (!table || !MaterializedTable.changesRows(r)) {
+      if (!table) {
         emit(router.port(r.op, r.table), asRecordMessage(rec, r));
         return;
       }
       const changes = table.apply(r, streamPosition(rec, kafkaTopic));
       if (changes === null) { skipped++; return; }
-      changes.forEach((c, i) => emit(router.port(c.op, r.table), asChangeMessage(i === 0 ? rec : { ...rec }, r, c)));
+      // Messages and transaction events change no row: they pass as records.
+      if (!MaterializedTable.changesRows(r)) emit(router.port(r.op, r.table), asRecordMessage(rec, r));
+      else changes.forEach((c, i) => emit(router.port(c.op, r.table), asChangeMessage(i === 0 ? rec : { ...rec }, r, c)));
     };
 
     const lookup = (msg: Msg) => {

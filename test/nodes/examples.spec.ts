@@ -35,7 +35,7 @@ describe('examples', () => {
   const files = fs.readdirSync(EXAMPLES).filter((f) => f.endsWith('.json'));
   it('has one example flow per node type, and a demo', () => {
     const types = new Set(files.flatMap((f) => read(f).map((n) => n.type)));
-    for (const t of ['filter', 'map', 'tumbling-window', 'sliding-window', 'session-window', 'aggregate', 'kafka-in', 'kafka-out', 'debezium']) {
+    for (const t of ['filter', 'map', 'tumbling-window', 'sliding-window', 'session-window', 'aggregate', 'kafka-in', 'kafka-out', 'debezium', 'influxdb-write']) {
       assert.ok(types.has(`streamkit-${t}`), `an example uses streamkit-${t}`);
     }
     assert.ok(files.includes('demo-sensor-stream.json'));

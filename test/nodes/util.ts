@@ -23,6 +23,8 @@ export const nodes = {
   tumbling: load('tumbling-window'),
   sliding: load('sliding-window'),
   session: load('session-window'),
+  influxdb: load('influxdb'),
+  influxdbWrite: load('influxdb-write'),
   debezium: load('debezium'),
   kafkaBroker: load('kafka-broker'),
   kafkaIn: load('kafka-in'),

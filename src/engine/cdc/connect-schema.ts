@@ -7,7 +7,7 @@
  */
 import { EngineError } from '../errors';
 import { logicalDecoder } from './logical-types';
-import { NumberText } from './lossless-json';
+import { NumberText, readChar, readKey, readNull, readValue } from './lossless-json';
 
 export interface ConnectSchema {
   type: string;
@@ -27,6 +27,8 @@ export interface ConnectSchema {
 /** Decodes one payload value; `warn` collects non-fatal notes (a Json column that is not JSON). */
 export type Decode = (v: unknown, warn: Warn) => unknown;
 export type Warn = (note: string) => void;
+/** Reads and decodes the value at the JSON reader's place (lossless-json.ts `readFrom`). */
+export type Read = (warn: Warn) => unknown;
 
 export class SchemaMismatch extends EngineError {
   constructor(readonly path: string, readonly detail: string) {
@@ -166,3 +168,39 @@ function structDecoder(names: string[], decoders: Decode[], path: string, skipAb
     return out;
   };
 }
+
+/**
+ * The text written otherwise than the converter writes it (fields in another order, some left out): reading by
+ * the schema stops, and the caller decodes the parsed document instead.
+ */
+export class NotCanonical extends Error {}
+/** One instance, thrown again and again: making an Error (its stack trace) costs more than the read it ends. */
+const NOT_CANONICAL = new NotCanonical('not written as the JSON converter writes it');
+const notCanonical = (): never => { throw NOT_CANONICAL; };
+
+/**
+ * Compiles `schema` into a reader that decodes its payload straight from the JSON text, as Kafka Connect's JSON
+ * converter writes it: struct fields in schema order, every one present. Structs are read field by field into their
+ * rows (no parsed object in between); other values are parsed and given to their decoder (compileSchema).
+ * Anything else throws NotCanonical.
+ */
+export function compileReader(schema: ConnectSchema, path = ''): Read {
+  const decode = compileSchema(schema, path);
+  if (schema.type !== 'struct' || (schema.name && logicalDecoder(schema, decode, path)) || !Array.isArray(schema.fields)) {
+    return (warn) => decode(readValue(), warn);
+  }
+  const names = schema.fields.map((f) => f.field as string);
+  const readers = schema.fields.map((f) => compileReader(f, path ? `${path}.${f.field}` : String(f.field)));
+  const n = names.length;
+  return (warn) => {
+    if (readNull()) return decode(null, warn);
+    if (!readChar(123)) return notCanonical();
+    const out: Record<string, unknown> = {};
+    for (let i = 0; i < n; i++) {
+      if ((i > 0 && !readChar(44)) || !readKey(names[i])) return notCanonical();
+      out[names[i]] = readers[i](warn);
+    }
+    return readChar(125) ? out : notCanonical();
+  };
+}
+

@@ -13,9 +13,13 @@
  * schema does not describe — is an EngineError, and the decoder stays usable for the next message.
  */
 import { EngineError, invalidConfig } from '../errors';
-import { compileSchema, isConnectSchema, type ConnectSchema, type Decode, type Warn } from './connect-schema';
+import {
+  NotCanonical, compileReader, compileSchema, isConnectSchema, type ConnectSchema, type Decode, type Read, type Warn,
+} from './connect-schema';
 import { schemaForHint } from './logical-types';
-import { NumberText, lastParseHadNumberTexts, parseAt, parseJson, plainNumbers } from './lossless-json';
+import {
+  NumberText, lastParseHadNumberTexts, parseAt, parseJson, plainNumbers, readEnd, readFrom, readNull,
+} from './lossless-json';
 import {
   ENVELOPE_OPS, matchesTable, shortName, tableFromName,
   type CdcOp, type CdcRecord, type Row, type TableId, type TransactionInfo,
@@ -48,6 +52,8 @@ const TX_VALUE = 'io.debezium.connector.common.TransactionMetadataValue';
 const HEARTBEAT = 'io.debezium.connector.common.Heartbeat';
 const TX_FIELDS = new Set(['status', 'id', 'ts_ms', 'event_count', 'data_collections']);
 const PARTIAL_BEFORE: ReadonlySet<string> = new Set(['before']);
+/** Keys need no context of their own. */
+const NO_CTX: Ctx = { key: null, keyTable: null, headers: {}, topic: undefined };
 
 interface Ctx {
   key: Row | null;
@@ -56,8 +62,14 @@ interface Ctx {
   topic: string | undefined;
 }
 
-type Reader = (payload: unknown, ctx: Ctx) => CdcRecord;
-interface KeyReader { decode: Decode; table: TableId | null }
+/**
+ * What one schema says, compiled: its payload decoded from a parsed object (`decode`), or read straight from the
+ * JSON text (`read`, the fast path for text that repeats a cached schema), then turned into a record.
+ */
+interface Compiled<T> { decode: Decode; read: Read; finish: (decoded: unknown, ctx: Ctx) => T }
+type Reader = Compiled<CdcRecord>;
+type KeyReader = Compiled<KeyRow>;
+interface KeyRow { row: Row | null; table: TableId | null }
 /** A parsed text: `framed` when it was `{schema, payload}`; `prefix` the text up to the payload, for the cache. */
 interface Framed { framed: boolean; schema: unknown; payload: unknown; prefix: string | null; numberTexts: boolean }
 
@@ -103,10 +115,7 @@ export class ChangeDecoder {
     if (text === '' || value === null || value === undefined) return this.tombstone(ctx);
     if (text !== undefined) {
       const hit = this.valueTexts.find(text);
-      if (hit) {
-        const r = parseAt(text, hit.prefix.length);
-        return this.read(hit.value, payloadOf(text, r.end, r.value), ctx);
-      }
+      if (hit) return this.readText(hit.value, text, hit.prefix.length, ctx, () => this.tombstone(ctx));
       const f = frame(text);
       if (!f.framed) return this.readSchemaless(f.payload, f.numberTexts, ctx);
       if (f.payload === null || f.schema === null) return this.tombstone(ctx);
@@ -125,21 +134,40 @@ export class ChangeDecoder {
 
   /** Decoding by a schema leaves no NumberText behind: floats become numbers, decimals strings. */
   private read(reader: Reader, payload: unknown, ctx: Ctx): CdcRecord {
-    return payload === null ? this.tombstone(ctx) : reader(payload, ctx);
+    return payload === null ? this.tombstone(ctx) : reader.finish(reader.decode(payload, this.warn), ctx);
+  }
+
+  /**
+   * The payload of `text` from `start` on, read by its compiled schema; text written otherwise than the converter
+   * writes it is parsed and decoded instead (its notes taken again). `ifNull` answers a null payload.
+   */
+  private readText<T>(c: Compiled<T>, text: string, start: number, ctx: Ctx, ifNull: () => T): T {
+    const notes = this.notes.length;
+    let decoded: unknown;
+    readFrom(text, start);
+    try {
+      decoded = readNull() ? null : c.read(this.warn);
+    } catch (err) {
+      readEnd();
+      if (!(err instanceof NotCanonical)) throw err;
+      this.notes.length = notes;
+      const r = parseAt(text, start);
+      decoded = payloadOf(text, r.end, r.value) === null ? null : c.decode(r.value, this.warn);
+      return decoded === null ? ifNull() : c.finish(decoded, ctx);
+    }
+    payloadOf(text, readEnd(), null);
+    return decoded === null ? ifNull() : c.finish(decoded, ctx);
   }
 
   // ---- keys --------------------------------------------------------------------------------------
 
-  private decodeKey(key: unknown): { row: Row | null; table: TableId | null } {
+  private decodeKey(key: unknown): KeyRow {
     const text = asText(key);
     if (key === null || key === undefined || text === '') return { row: null, table: null };
     let parsed: unknown = key;
     if (text !== undefined) {
       const hit = this.keyTexts.find(text);
-      if (hit) {
-        const r = parseAt(text, hit.prefix.length);
-        return this.keyRow(hit.value, payloadOf(text, r.end, r.value));
-      }
+      if (hit) return this.readText(hit.value, text, hit.prefix.length, NO_CTX, () => hit.value.finish(null, NO_CTX));
       const f = frame(text);
       if (f.framed && isConnectSchema(f.schema)) {
         const reader = keyReader(f.schema);
@@ -159,11 +187,8 @@ export class ChangeDecoder {
     return { row: parsed, table: null };
   }
 
-  private keyRow(reader: KeyReader, payload: unknown): { row: Row | null; table: TableId | null } {
-    if (payload === null) return { row: null, table: reader.table };
-    const row = reader.decode(payload, this.warn);
-    if (!isObject(row)) return notDebezium('the key is not a struct');
-    return { row, table: reader.table };
+  private keyRow(reader: KeyReader, payload: unknown): KeyRow {
+    return reader.finish(payload === null ? null : reader.decode(payload, this.warn), NO_CTX);
   }
 
   // ---- values with a schema ------------------------------------------------------------------------
@@ -171,17 +196,17 @@ export class ChangeDecoder {
   /** Compiles what a value schema says into a reader of its payloads. */
   private readerFor(schema: ConnectSchema): Reader {
     if (!isConnectSchema(schema)) return notDebezium('the value schema has no type');
-    const decode = compileSchema(schema, '', PARTIAL_BEFORE);
-    if (schema.name === TX_VALUE) return (p, ctx) => this.fromTransaction(decode(p, this.warn) as Row, ctx);
-    if (schema.name === HEARTBEAT) return (p, ctx) => heartbeat(decode(p, this.warn) as Row, ctx);
-    if (schema.type !== 'struct') return () => notDebezium(`a ${schema.type} value is not a Debezium change event`);
+    const compiled = (finish: Reader['finish']): Reader => ({ decode: compileSchema(schema, '', PARTIAL_BEFORE), read: compileReader(schema), finish });
+    if (schema.name === TX_VALUE) return compiled((p, ctx) => this.fromTransaction(p as Row, ctx));
+    if (schema.name === HEARTBEAT) return compiled((p, ctx) => heartbeat(p as Row, ctx));
+    if (schema.type !== 'struct') return compiled(() => notDebezium(`a ${schema.type} value is not a Debezium change event`));
     const fields = new Set((schema.fields ?? []).map((f) => f.field));
-    if (fields.has('op') && fields.has('source')) return (p, ctx) => this.fromEnvelope(decode(p, this.warn) as Row, ctx);
+    if (fields.has('op') && fields.has('source')) return compiled((p, ctx) => this.fromEnvelope(p as Row, ctx));
     if (this.format === 'envelope') {
-      return () => notDebezium('a flattened row (ExtractNewRecordState output): this node is set to accept envelopes only');
+      return compiled(() => notDebezium('a flattened row (ExtractNewRecordState output): this node is set to accept envelopes only'));
     }
     const table = tableFromName(schema.name, 'Value');
-    return (p, ctx) => this.fromFlattened(decode(p, this.warn) as Row, ctx, table);
+    return compiled((p, ctx) => this.fromFlattened(p as Row, ctx, table));
   }
 
   // ---- values without a schema ---------------------------------------------------------------------
@@ -369,7 +394,15 @@ function payloadOf(text: string, end: number, payload: unknown): unknown {
 }
 
 function keyReader(schema: ConnectSchema): KeyReader {
-  return { decode: compileSchema(schema), table: tableFromName(schema.name, 'Key') };
+  const table = tableFromName(schema.name, 'Key');
+  return {
+    decode: compileSchema(schema),
+    read: compileReader(schema),
+    finish: (row) => {
+      if (row !== null && !isObject(row)) return notDebezium('the key is not a struct');
+      return { row, table };
+    },
+  };
 }
 
 // ---- field readers -------------------------------------------------------------------------------------

@@ -25,6 +25,8 @@ let pos = 0;
  */
 const keyAt: string[] = [];
 let keyOrdinal = 0;
+/** A key ordinal past the cache: a document parsed inside another (a Json column) leaves the cache alone. */
+const KEYS_OFF = 1 << 30;
 /** Set when the last parse produced at least one NumberText (schemaless output then converts them). */
 let sawNumberText = false;
 
@@ -37,20 +39,80 @@ export function parseJson(text: string): unknown {
   return r.value;
 }
 
-/** Parses one JSON value starting at `start` (leading whitespace allowed); `end` is the index after it and any whitespace. */
+/**
+ * Parses one JSON value starting at `start` (leading whitespace allowed); `end` is the index after it and any
+ * whitespace. It may run inside a read (a Json column decoded while its row is read): the reader's place is kept.
+ */
 export function parseAt(text: string, start: number): ParseResult {
+  const outer = src;
+  const outerPos = pos;
+  const outerOrdinal = keyOrdinal;
+  const outerSaw = sawNumberText;
   src = text;
   pos = start;
   sawNumberText = false;
-  keyOrdinal = 0;
+  keyOrdinal = outer === '' ? 0 : KEYS_OFF;
   try {
     skipWs();
     const value = parseValue();
     skipWs();
     return { value, end: pos, numberTexts: sawNumberText };
   } finally {
-    src = '';
+    src = outer;
+    pos = outerPos;
+    keyOrdinal = outerOrdinal;
+    sawNumberText = outerSaw || (outer !== '' && sawNumberText);
   }
+}
+
+// ---- reading a document whose shape the caller knows (connect-schema.ts) ----------------------------------
+
+/** Starts reading `text` at `start`. */
+export function readFrom(text: string, start: number): void {
+  src = text;
+  pos = start;
+  sawNumberText = false;
+  keyOrdinal = 0;
+}
+
+/** Ends the read: the index after the last value read and any whitespace. */
+export function readEnd(): number {
+  skipWs();
+  const end = pos;
+  src = '';
+  return end;
+}
+
+/** The next value, whatever it is. */
+export function readValue(): unknown {
+  skipWs();
+  return parseValue();
+}
+
+/** Consumes `null` when it comes next. */
+export function readNull(): boolean {
+  skipWs();
+  if (src.charCodeAt(pos) === 110 && src.startsWith('null', pos)) { pos += 4; return true; }
+  return false;
+}
+
+/** Consumes the character `code` (`{` 123, `}` 125, `,` 44) when it comes next. */
+export function readChar(code: number): boolean {
+  skipWs();
+  if (src.charCodeAt(pos) !== code) return false;
+  pos++;
+  return true;
+}
+
+/** Consumes `"name":` when the next property is `name`. */
+export function readKey(name: string): boolean {
+  skipWs();
+  if (src.charCodeAt(pos) !== 34 || !sameKey(name)) return false;
+  pos += name.length + 2;
+  skipWs();
+  if (src.charCodeAt(pos) !== 58) return false;
+  pos++;
+  return true;
 }
 
 function fail(what: string): never {
@@ -83,7 +145,7 @@ function parseObject(): Record<string, unknown> {
     if (src.charCodeAt(pos) !== 34) fail('expected a property name');
     const known = keyAt[keyOrdinal];
     let k: string;
-    if (known !== undefined && src.charCodeAt(pos + known.length + 1) === 34 && src.slice(pos + 1, pos + known.length + 1) === known) {
+    if (known !== undefined && sameKey(known)) {
       k = known;
       pos += known.length + 2;
     } else {
@@ -105,6 +167,14 @@ function parseObject(): Record<string, unknown> {
     pos--;
     fail("expected ',' or '}'");
   }
+}
+
+/** Whether the property name at `pos` (a quote) is `known`, compared in place (no string made). */
+function sameKey(known: string): boolean {
+  const n = known.length;
+  if (src.charCodeAt(pos + n + 1) !== 34) return false;
+  for (let i = 0; i < n; i++) if (src.charCodeAt(pos + 1 + i) !== known.charCodeAt(i)) return false;
+  return true;
 }
 
 function parseArray(): unknown[] {
@@ -217,14 +287,16 @@ function parseNumber(): unknown {
     return Number.isSafeInteger(n) ? n : BigInt(text);
   }
   // Leading zeros of a fraction (0.000123…) are not significant.
-  if (significantDigits(text) <= 15) return +text;
+  if (digits - leadingZeros(start) <= 15) return +text;
   sawNumberText = true;
   return new NumberText(text);
 }
 
-function significantDigits(text: string): number {
-  const mantissa = text.replace(/[eE].*$/, '').replace(/[-.]/g, '').replace(/^0+/, '');
-  return mantissa.length;
+/** The zeros before the first significant digit of the number at `i` (its sign and point skipped). */
+function leadingZeros(i: number): number {
+  let n = 0;
+  for (let c = src.charCodeAt(i); c === 45 || c === 46 || c === 48; c = src.charCodeAt(++i)) if (c === 48) n++;
+  return n;
 }
 
 /** Replaces every NumberText in a parsed value by its double (for output that no schema describes). */

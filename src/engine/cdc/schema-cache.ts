@@ -3,7 +3,7 @@
  * (`{"schema":{…},"payload":{…}}`). Parsing and compiling it once per distinct schema text, and afterwards
  * only checking that a message starts with that text, leaves the payload as the only part to parse.
  *
- * Entries are kept most-recently-used first; a topic whose schema changes (DDL) simply adds an entry.
+ * A topic whose schema changes (DDL) simply adds an entry.
  */
 export const FRAME_HEAD = '{"schema":';
 export const PAYLOAD_MEMBER = ',"payload":';
@@ -21,17 +21,15 @@ export class SchemaTextCache<T> {
     for (let i = 0; i < e.length; i++) {
       const x = e[i];
       // A slice compared with === is a memory comparison; startsWith walks the string a character at a time.
-      if (text.length > x.prefix.length && text.slice(0, x.prefix.length) === x.prefix) {
-        if (i > 0) { e.splice(i, 1); e.unshift(x); }
-        return x;
-      }
+      if (text.length > x.prefix.length && text.slice(0, x.prefix.length) === x.prefix) return x;
     }
     return undefined;
   }
 
+  /** Adds an entry; beyond `max` the oldest goes (a topic whose schema changed leaves its old text behind). */
   add(prefix: string, value: T): void {
-    this.entries.unshift({ prefix, value });
-    if (this.entries.length > this.max) this.entries.pop();
+    this.entries.push({ prefix, value });
+    if (this.entries.length > this.max) this.entries.shift();
   }
 
   get size(): number { return this.entries.length; }

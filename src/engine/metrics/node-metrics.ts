@@ -25,6 +25,12 @@ export interface NodeCounts {
   lag?: number;
   /** Seconds since the node's state was last checkpointed. */
   checkpointAgeSeconds?: number;
+  /** Points (or records) a sink wrote and had acknowledged. */
+  written?: number;
+  /** Requests a sink sent again after a failure. */
+  retries?: number;
+  /** Items dropped to bound a buffer (an overflow policy that drops). */
+  dropped?: number;
 }
 
 export interface MetricsSource {
@@ -62,6 +68,9 @@ const FAMILIES: Family[] = [
   { name: 'streamkit_in_flight', kind: 'gauge', field: 'inFlight', help: 'Messages accepted and not yet completed.' },
   { name: 'streamkit_buffered', kind: 'gauge', field: 'buffered', help: 'Items held until emitted or written (open windows, keys, points, messages).' },
   { name: 'streamkit_lag', kind: 'gauge', field: 'lag', help: 'Messages the node is behind its source.' },
+  { name: 'streamkit_written_total', kind: 'counter', field: 'written', help: 'Points or records the node wrote and had acknowledged.' },
+  { name: 'streamkit_retries_total', kind: 'counter', field: 'retries', help: 'Requests the node sent again after a failure.' },
+  { name: 'streamkit_dropped_total', kind: 'counter', field: 'dropped', help: 'Items dropped to bound a buffer.' },
   { name: 'streamkit_checkpoint_age_seconds', kind: 'gauge', field: 'checkpointAgeSeconds', help: 'Seconds since the node state was last checkpointed.' },
 ];
 

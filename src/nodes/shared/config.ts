@@ -4,7 +4,7 @@
  * nodes; property fields are TypedInputs (`msg` path or `jsonata` expression).
  */
 import type { Node, NodeDef } from 'node-red';
-import type { KafkaConnection } from '../../engine';
+import type { ApiVersion, ConnectionOptions, KafkaConnection } from '../../engine';
 import type { AggregateName } from '../../engine/types';
 
 export type TimeUnit = 'ms' | 's' | 'min' | 'h' | 'd';
@@ -173,3 +173,66 @@ export interface KafkaOutConfig extends NodeDef {
   /** An array msg.payload is a batch: one record per element (kafka in's batch output), not one JSON record. */
   batch: boolean;
 }
+
+/** The InfluxDB connection (config node `streamkit-influxdb`); token, username and password are credentials. */
+export interface InfluxConfigNodeConfig extends NodeDef {
+  url: string;
+  /** `v2`: /api/v2/write (InfluxDB 2.x, 3, Cloud, 1.8+); `v1`: /write (InfluxDB 1.x). */
+  version: 'v2' | 'v1';
+  org: string;
+  bucket: string;
+  database: string;
+  retentionPolicy: string;
+  /** Use the `tls-config` node `tls` for https. */
+  usetls: boolean;
+  tls: string;
+  /** Request timeout, seconds. */
+  timeout: number;
+}
+
+export interface InfluxCredentials { token?: string; username?: string; password?: string }
+
+export interface InfluxWriteNodeConfig extends NodeDef {
+  /** The config node. */
+  influxdb: string;
+  /** Default measurement (msg.measurement or a point's own wins). */
+  measurement: string;
+  /** Overrides of the config node's bucket/org (v2) or database/retention policy (v1); empty: the config node's. */
+  bucket: string; org: string; database: string; retentionPolicy: string;
+  /** What is written: fields, points or lines. Default `payload` (msg). */
+  fieldsProp: string; fieldsPropType: PropertyType;
+  /** The key, written as the tag `keyTag`. Default `key` (msg), falling back to msg.topic. */
+  keyProp: string; keyPropType: PropertyType;
+  keyTag: string;
+  /** Comma-separated properties of a fields object written as tags. */
+  tagProps: string;
+  /** Comma-separated fields written as integers. */
+  integerFields: string;
+  /** Time of a point without its own: window `start` (default) or `end`, msg.`timestamp`, or `now`. */
+  timeFrom: 'start' | 'end' | 'timestamp' | 'now';
+  precision: 's' | 'ms' | 'us' | 'ns';
+  batchSize: number;
+  /** Requests in flight at once per bucket; writes of the same point are never in two of them. */
+  maxInFlight: number;
+  flushInterval: number; flushIntervalUnits: TimeUnit;
+  /** Buffer bound, lines. */
+  maxLines: number;
+  /** `block` (default): hold back done() until there is room; `drop-oldest`: drop the oldest lines, counted. */
+  overflow: 'block' | 'drop-oldest';
+  /** Retry delays, seconds; give up after maxRetryTime seconds (0 = never). */
+  retryMinDelay: number; retryMaxDelay: number; maxRetryTime: number;
+}
+
+/** What a write node gets from its config node. */
+export interface InfluxConnection {
+  version: ApiVersion;
+  /** Connection options without the batch size (each writer adds its own). */
+  connection: Omit<ConnectionOptions, 'batchSize'>;
+  org: string; bucket: string; database: string; retentionPolicy: string;
+}
+
+export interface InfluxConfigNode extends Node {
+  /** The validated connection; throws with what is wrong. */
+  settings(): InfluxConnection;
+}
+
