@@ -43,6 +43,8 @@ describe('editor: examples (Import > Examples, deploy)', function () {
       tabs.set(file, tab);
       const onTab = await ed.evaluate((t) => (window as any).RED.nodes.filterNodes({ z: t }).length, tab);
       assert.equal(onTab, flow.filter((n) => n.type !== 'tab' && n.z).length, 'every node of the example is imported');
+      // A property the editor defines but the example lacks (say, one added later) makes the node invalid.
+      assert.deepEqual(await ed.invalidNodes(tab), [], 'every imported node is valid');
 
       const from = rt.output.length;
       assert.match(await ed.deploy(), /deployed/i);

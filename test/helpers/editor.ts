@@ -152,6 +152,13 @@ export class Editor {
     });
   }
 
+  /** The nodes of a tab the editor holds invalid, with the properties that fail their validators. */
+  invalidNodes(tab: string): Promise<{ type: string; name: string; properties: string[] }[]> {
+    return this.page.evaluate((t) => (window as any).RED.nodes.filterNodes({ z: t })
+      .filter((n: any) => n.valid === false)
+      .map((n: any) => ({ type: n.type, name: n.name ?? n.id, properties: n.validationErrors ?? [] })), tab);
+  }
+
   /** The editor's view of a node: its properties, validity and status. */
   node(id: string): Promise<{ type: string; valid: boolean; dirty: boolean; status?: { fill?: string; shape?: string; text?: string }; [k: string]: unknown }> {
     return this.page.evaluate((nid) => {
@@ -319,7 +326,12 @@ export class Editor {
     await note.waitFor({ state: 'visible', timeout: 30000 });
     const text = (await note.textContent()) ?? '';
     const success = await note.evaluate((n) => n.classList.contains('red-ui-notification-success'));
-    if (!success) throw new Error(`deploy did not succeed: ${text.trim()}`);
+    if (!success) {
+      // A confirmation (invalid or unknown nodes) stays open and would block the next steps: answer Cancel.
+      const cancel = note.locator('button', { hasText: /^\s*Cancel\s*$/ });
+      if (await cancel.count()) await cancel.first().click();
+      throw new Error(`deploy did not succeed: ${text.trim()}`);
+    }
     await this.page.waitForFunction(() => !(window as any).RED.nodes.dirty(), null, { timeout: 30000 });
     return text.trim();
   }
