@@ -38,10 +38,8 @@ function nonNegative(v: unknown, name: string): number {
 }
 
 /** Lines a closing node could not write (node removed, or the next instance refused its configuration). */
-function failParked(parked: ParkedLines, text: string): number {
-  let n = 0;
-  for (const { entries } of parked.targets) for (const e of entries) { e.ticket.settle('failed', text); n++; }
-  return n;
+function failParked(parked: ParkedLines, text: string): void {
+  for (const { entries } of parked.targets) for (const e of entries) e.ticket.settle('failed', text);
 }
 
 export = function (RED: NodeAPI) {
@@ -124,7 +122,7 @@ export = function (RED: NodeAPI) {
     }, 1000);
     ticker.unref?.();
 
-    const finish = (done: Done) => (o: TicketOutcome) => {
+    const finish = (o: TicketOutcome, done: Done) => {
       if (o.rejected.length > 0) done(status.failure(new EngineError('write-rejected', [...o.rejected, ...o.failed].join('; '))));
       else if (o.failed.length > 0) done(status.failure(new EngineError('write-failed', o.failed.join('; '))));
       else done();
@@ -171,10 +169,12 @@ export = function (RED: NodeAPI) {
       }
       for (const e of mapped.errors) node.error(status.failure(e).message, msg);
       status.rate.mark(mapped.lines.length);
-      const ticket = new MessageTicket(mapped.lines.length, finish(done));
-      const add = () => writer.add(target, mapped.lines, mapped.stamped, ticket);
-      if (writer.full) return writer.whenRoom().then(add);
-      add();
+      const ticket = new MessageTicket(mapped.lines.length, finish, done);
+      if (writer.full) {
+        const { lines, stamped } = { lines: mapped.lines.slice(), stamped: mapped.stamped };   // the mapper reuses its result
+        return writer.whenRoom().then(() => writer.add(target, lines, stamped, ticket));
+      }
+      writer.add(target, mapped.lines, mapped.stamped, ticket);
     };
 
     const fields: unknown[] = [undefined, undefined];

@@ -8,6 +8,7 @@
  *   influx.written()  // lines of the requests answered 2xx, in order
  */
 import http from 'node:http';
+import https from 'node:https';
 import zlib from 'node:zlib';
 
 export interface FakeRequest { method: string; path: string; query: URLSearchParams; headers: http.IncomingHttpHeaders; lines: string[] }
@@ -21,13 +22,15 @@ export class FakeInflux {
 
   private constructor(private readonly server: http.Server, readonly url: string) {}
 
-  static start(): Promise<FakeInflux> {
+  /** `tls`: serve https with this key and certificate (PEM). */
+  static start(tls?: { key: string; cert: string }): Promise<FakeInflux> {
     return new Promise((resolve) => {
       let fake: FakeInflux;
-      const server = http.createServer((req, res) => fake.handle(req, res));
+      const handler = (req: http.IncomingMessage, res: http.ServerResponse) => fake.handle(req, res);
+      const server = tls ? https.createServer(tls, handler) : http.createServer(handler);
       server.listen(0, '127.0.0.1', () => {
         const { port } = server.address() as { port: number };
-        fake = new FakeInflux(server, `http://127.0.0.1:${port}`);
+        fake = new FakeInflux(server, `${tls ? 'https' : 'http'}://127.0.0.1:${port}`);
         resolve(fake);
       });
     });

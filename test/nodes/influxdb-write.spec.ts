@@ -4,9 +4,14 @@
  * close and redeploy. The real servers are in test/integration/influxdb.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { NodeInitializer } from 'node-red';
 import { FakeInflux, deferred, type FakeAnswer } from '../helpers/fake-influx';
-import { influxFlow, startInflux as start } from '../helpers/influx-flow';
-import { EOS, errorText, expectRefused, helper, settle, statuses, type Conf, type Msg, type Running } from './util';
+import { attachInflux, influxFlow, startInflux as start } from '../helpers/influx-flow';
+import { EOS, errorText, expectRefused, helper, nodes, settle, statuses, type Conf, type Msg, type Running } from './util';
 
 const send = (r: Running, ...msgs: Msg[]) => { for (const m of msgs) r.node.receive(m); };
 const result = (key: string, start: number, payload: Conf, extra: Conf = {}): Msg =>
@@ -302,6 +307,31 @@ describe('streamkit-influxdb-write', function () {
       send(r, { payload: { _v: 1 }, timestamp: 1 });
       await r.completed.wait(1);
       assert.deepEqual(influx.written(), ['m _v=1 1']);
+    });
+  });
+
+  describe('TLS', () => {
+    it("writes over https, trusting the CA of Node-RED's tls-config node", async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sk-influx-tls-'));
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-sha256', '-days', '1', '-subj', '/CN=127.0.0.1',
+        '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')], { stdio: 'ignore' });
+      const secure = await FakeInflux.start({ key: fs.readFileSync(path.join(dir, 'key.pem'), 'utf8'), cert: fs.readFileSync(path.join(dir, 'cert.pem'), 'utf8') });
+      try {
+        const f = influxFlow(secure.url, {}, { usetls: true, tls: 'tls1' });
+        f.flow.push({ id: 'tls1', type: 'tls-config', name: '', cert: '', key: '', ca: path.join(dir, 'cert.pem'), certname: '', keyname: '',
+          caname: '', servername: '', verifyservercert: true, alpnprotocol: '' });
+        const nodeRed = path.dirname(require.resolve(`${process.env.STREAMKIT_NODE_RED || 'node-red'}/package.json`));
+        const tlsNode = require(path.join(path.dirname(require.resolve('@node-red/nodes/package.json', { paths: [nodeRed] })), 'core', 'network', '05-tls.js')) as NodeInitializer;
+        await helper.load([tlsNode, nodes.influxdb, nodes.influxdbWrite], f.flow as never, f.credentials as never);
+        const r = attachInflux(f);
+        send(r, { payload: { v: 1 }, timestamp: 1 });
+        await r.completed.wait(1, 5000);
+        assert.deepEqual(secure.written(), ['m v=1 1']);
+        assert.equal(r.caught.msgs.length, 0);
+      } finally {
+        await secure.close();
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
     });
   });
 

@@ -71,12 +71,13 @@ function intText(v: bigint, key: string): string {
   return `${v}i`;
 }
 
-/** One field value in line protocol, or undefined for null/undefined (no field). */
-export function fieldText(key: string, v: unknown, o: EncodeOptions): string | undefined {
+/** One field value in line protocol (an integer when `integer`), or undefined for null/undefined (no field). */
+export function fieldText(key: string, v: unknown, integer: boolean): string | undefined {
   switch (typeof v) {
     case 'number':
       if (!Number.isFinite(v)) throw badPoint(`field ${JSON.stringify(key)}: ${v} is not a finite number`);
-      if (o.integerFields.has(key)) {
+      if (integer) {
+        if (Number.isSafeInteger(v)) return `${v}i`;
         if (!Number.isInteger(v)) throw badPoint(`field ${JSON.stringify(key)}: ${v} is not an integer`);
         return intText(BigInt(v), key);
       }
@@ -115,7 +116,7 @@ function tagText(key: string, v: unknown): string | undefined {
  * over (window results: the same aggregates), so the last key set of each role is kept and reused when the next
  * object has the same keys in the same order.
  */
-interface Shape { keys: string[]; order: number[]; names: string[] }
+interface Shape { keys: string[]; order: number[]; names: string[]; ints: boolean[] }
 
 export interface ShapeCache { tags?: Shape; fields?: Shape; measurement?: [string, string] }
 
@@ -133,7 +134,7 @@ function shapeOf(obj: Record<string, unknown>, cached: Shape | undefined, what: 
     checkReserved(keys[i], what, o);
     return escapeName(keys[i], `a ${what}`, false, o);
   });
-  return { keys, order, names };
+  return { keys, order, names, ints: order.map((i) => o.integerFields.has(keys[i])) };
 }
 
 /**
@@ -164,7 +165,7 @@ export function encodeLine(measurement: string, tags: Record<string, unknown> | 
   let sep = ' ';
   for (let j = 0; j < shape.order.length; j++) {
     const k = shape.keys[shape.order[j]];
-    const v = fieldText(k, fields[k], o);
+    const v = fieldText(k, fields[k], shape.ints[j]);
     if (v === undefined) continue;
     line += `${sep}${shape.names[j]}=${v}`;
     sep = ',';

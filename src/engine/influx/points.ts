@@ -70,24 +70,33 @@ export class PointMapper {
   private readonly encode: EncodeOptions;
   private readonly tagProps: ReadonlySet<string>;
   private readonly shapes: ShapeCache = {};
+  /** The result of a one-point message and the key tag object, reused: `map` is synchronous. */
+  private readonly one: MappedLines = { lines: [''], stamped: true, errors: NO_ERRORS };
+  private readonly keyTags: Record<string, unknown> = {};
 
   constructor(private readonly o: PointMapperOptions) {
     this.encode = { v2: o.v2, integerFields: new Set(o.integerFields), onLossy: o.onLossy };
     this.tagProps = new Set(o.tagProps);
   }
 
-  /** Lines for one message; throws EngineError when nothing of it can be written. */
+  /**
+   * Lines for one message; throws EngineError when nothing of it can be written. The result of a one-point
+   * message is reused by the next call: read it before mapping another message.
+   */
   map(input: PointInput, nowMs: number): MappedLines {
     const v = input.value;
     if (typeof v === 'string') return passThrough(checkLines(v, this.o.v2));
     if (Array.isArray(v)) return this.mapArray(v, input, nowMs);
-    if (isFieldsObject(v)) return { lines: [this.fields(v, input, nowMs)], stamped: true, errors: NO_ERRORS };
-    if (isExplicitPoint(v)) return { lines: [this.point(v, input, nowMs)], stamped: true, errors: NO_ERRORS };
-    if (isObject(v)) return { lines: [this.fields(v, input, nowMs)], stamped: true, errors: NO_ERRORS };
-    if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') {
-      return { lines: [this.fields({ value: v }, input, nowMs)], stamped: true, errors: NO_ERRORS };
-    }
+    if (isFieldsObject(v)) return this.single(this.fields(v, input, nowMs));
+    if (isExplicitPoint(v)) return this.single(this.point(v, input, nowMs));
+    if (isObject(v)) return this.single(this.fields(v, input, nowMs));
+    if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return this.single(this.fields({ value: v }, input, nowMs));
     throw badPoint(`nothing to write: the value is ${v === null ? 'null' : typeof v}`);
+  }
+
+  private single(line: string): MappedLines {
+    this.one.lines[0] = line;
+    return this.one;
   }
 
   private mapArray(items: unknown[], input: PointInput, nowMs: number): MappedLines {
@@ -156,7 +165,7 @@ export class PointMapper {
       }
     }
     const key = input.key;
-    if (this.o.keyTag && key !== undefined && key !== null && key !== '') (tags ??= {})[this.o.keyTag] = key;
+    if (this.o.keyTag && key !== undefined && key !== null && key !== '') (tags ??= this.keyTags)[this.o.keyTag] = key;
     return encodeLine(this.measurementOf(undefined, input), tags, fields, this.timeOf(input, nowMs), this.encode, this.shapes);
   }
 }

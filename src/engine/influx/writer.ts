@@ -62,14 +62,14 @@ export interface TicketOutcome {
   dropped: number;
 }
 
-/** A message's ticket: calls `complete` once, when the last of its `lines` is settled. */
-export class MessageTicket implements Ticket {
+/** A message's ticket: calls `complete(outcome, context)` once, when the last of its `lines` is settled. */
+export class MessageTicket<C = undefined> implements Ticket {
   private pending: number;
   private written = 0;
   /** Only for lines that were not written (rare): the outcome so far. */
   private other: TicketOutcome | undefined;
 
-  constructor(lines: number, private readonly complete: (o: TicketOutcome) => void) {
+  constructor(lines: number, private readonly complete: (o: TicketOutcome, context: C) => void, private readonly context?: C) {
     this.pending = lines;
   }
 
@@ -86,7 +86,7 @@ export class MessageTicket implements Ticket {
     if (--this.pending === 0) {
       const o = this.other ?? { written: 0, rejected: NONE, failed: NONE, dropped: 0 };
       o.written = this.written;
-      this.complete(o);
+      this.complete(o, this.context as C);
     }
   }
 }

@@ -62,6 +62,17 @@ describe('influxdb write → InfluxDB 1.x (real server, v1 API)', function () {
     assert.deepEqual(times, { s: 1767323045000000000, ms: 1767323045123000000, us: 1767323045123456000 });
   });
 
+  it('writes several points per message: an array of points and multi-line line protocol', async () => {
+    const measurement = uid('multi');
+    const r = await start({ measurement });
+    send(r,
+      { payload: [{ tags: { n: '1' }, fields: { v: 1 }, timestamp: 1001 }, { measurement, tags: { n: '2' }, fields: { v: 2 }, timestamp: 1002 }] },
+      { payload: `${measurement},n=3 v=3 1003\n${measurement},n=4 v=4 1004` });
+    await r.completed.wait(2, 10000);
+    const { results: [res] } = await influxql(env, `SELECT v, n FROM ${ident(measurement)}`, 'ms');
+    assert.deepEqual(res.series[0].values, [[1001, 1, '1'], [1002, 2, '2'], [1003, 3, '3'], [1004, 4, '4']]);
+  });
+
   it('finds the one line of a batch with a field type conflict, sends it to Catch with its message, writes the others', async () => {
     const measurement = uid('conflict');
     const r = await start({ measurement, flushInterval: 200 });
