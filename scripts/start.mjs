@@ -49,7 +49,7 @@ module.exports = {
     flowFilePretty: true,
     // Node-RED also scans the node_modules beside its own install (this repo's): hide the benchmark's
     // devDependency there so the palette shows what a user of this package would see.
-    nodesExcludes: ['node-red-contrib-aggregator'],
+    nodesExcludes: ['node-red-contrib-aggregator', 'node-red-contrib-kafkajs'],
     logging: { console: { level: process.env.NODE_RED_LOG_LEVEL || 'info', metrics: false, audit: false } },
     // No update checks, no palette catalogue downloads, no auto-install of missing modules.
     telemetry: { enabled: false, updateNotification: false },

@@ -4,7 +4,7 @@
  */
 import type { Node, NodeAPI } from 'node-red';
 import {
-  KafkaSink, KafkaSource, VALUE_FORMATS, type ConsumedRecord, type KafkaError, type KafkaSourceOptions, type RawRecord,
+  Backpressure, KafkaSink, KafkaSource, VALUE_FORMATS, type ConsumedRecord, type KafkaError, type KafkaSourceOptions, type RawRecord,
   type RecordHandle, type SourceState,
 } from '../engine';
 import { acquireCompletion, releaseCompletion } from './shared/completion';
@@ -42,13 +42,14 @@ export = function (RED: NodeAPI) {
     // Every message gets an id of its own: its descendants keep it, and the completion tracker follows them.
     const idPrefix = `${RED.util.generateId()}.`;
     let seq = 0;
-    const send = (msg: Msg, onComplete: () => void) => {
+    const emit = (msg: Msg, onComplete: () => void, hand: (m: Msg) => void) => {
       const id = idPrefix + (seq++).toString(36);
       msg._msgid = id;
       completion.track(id, node, onComplete);
-      node.send(msg);
+      hand(msg);
       completion.release(id);
     };
+    const send = (m: Msg) => node.send(m);
 
     let source: KafkaSource;
     const status = new StatusReporter(node, t, () => {
@@ -61,16 +62,12 @@ export = function (RED: NodeAPI) {
       emit: (records: ConsumedRecord | ConsumedRecord[], handle: RecordHandle) => {
         status.rate.mark(Array.isArray(records) ? records.length : 1);
         status.sent();
-        send(Array.isArray(records) ? batchMessage(records) : recordMessage(records), () => source.complete(handle));
+        emit(Array.isArray(records) ? batchMessage(records) : recordMessage(records), () => source.complete(handle), send);
       },
       poison: (err, done) => {
         // Catch nodes get the raw record; the report counts as completed when they are done with it.
-        const msg = rawMessage(err.raw);
-        const id = idPrefix + (seq++).toString(36);
-        msg._msgid = id;
-        completion.track(id, node, done);
-        node.error(status.failure(err).message, msg);
-        completion.release(id);
+        const text = status.failure(err).message;
+        emit(rawMessage(err.raw), done, (m) => node.error(text, m));
       },
       state: (state: SourceState, err?: KafkaError) => {
         if (err && (state === 'error' || state === 'reconnecting')) {
@@ -107,14 +104,17 @@ function sourceOptions(c: KafkaInConfig): KafkaSourceOptions {
   if (!c.groupId || !String(c.groupId).trim()) throw new Error('a consumer group id is required');
   for (const f of [c.keyFormat, c.valueFormat]) if (!VALUE_FORMATS.includes(f)) throw new Error(`unknown format "${f}"`);
   if (c.deadLetter && !String(c.deadLetterTopic ?? '').trim()) throw new Error('the dead-letter topic is empty');
+  const maxInFlight = Number(c.maxInFlight ?? 1000);
+  const resumeAt = Number(c.resumeAt ?? 500);
+  Backpressure.check(maxInFlight, resumeAt);
   return {
     topics,
     fromBeginning: c.start !== 'latest',
     keyFormat: c.keyFormat,
     valueFormat: c.valueFormat,
     output: c.output === 'batch' ? 'batch' : 'record',
-    maxInFlight: Number(c.maxInFlight ?? 1000),
-    resumeAt: Number(c.resumeAt ?? 500),
+    maxInFlight,
+    resumeAt,
     commitIntervalMs: 1000,
   };
 }

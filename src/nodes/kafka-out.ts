@@ -10,7 +10,7 @@ import type { KafkaBrokerNode, KafkaOutConfig } from './shared/config';
 import { describeError, refuseConfig, translator } from './shared/i18n';
 import { onInput } from './shared/input';
 import { NOT_COMPILED } from './shared/jsonata';
-import { compileProperty, type Msg, type PropertyReader } from './shared/properties';
+import { compileProperty, recordsOf, type Msg, type PropertyReader } from './shared/properties';
 import { StatusReporter } from './shared/status';
 
 const ACKS = { all: -1, leader: 1, none: 0 } as const;
@@ -54,45 +54,65 @@ export = function (RED: NodeAPI) {
     const status = new StatusReporter(node, t, () => {
       const parts = [];
       if (sink.buffered > 0) parts.push(t('status.buffered', { count: sink.buffered }));
-      if (sink.state === 'retrying') parts.push(t('status.reconnecting'));
+      if (sink.state !== 'ready') parts.push(t(`status.${sink.state === 'retrying' ? 'reconnecting' : 'connecting'}`));
       return parts;
-    }, () => ({ buffered: sink.buffered, inFlight: sink.buffered }), () => (sink.state === 'retrying' ? 'warn' : 'ok'));
+    }, () => ({ buffered: sink.buffered, inFlight: sink.buffered }), () => (sink.state === 'ready' ? 'ok' : 'warn'));
     status.refresh();
 
     let lastOverflowWarning = 0;
-    const deliver = (msg: Msg, v: unknown, k: unknown, done: (err?: Error) => void) => {
-      let record: OutRecord;
-      try {
-        const topic = config.topic || msg.topic;
-        if (typeof topic !== 'string' || topic === '') throw new KafkaError('bad-message', t('errors.no-topic'));
-        const ts = msg.timestamp instanceof Date ? msg.timestamp.getTime() : msg.timestamp;
-        record = {
-          topic, value: encodeValue(v), key: encodeKey(k), partition: partitionOf(partition(msg)), headers: encodeHeaders(msg.headers),
-          timestamp: typeof ts === 'number' && Number.isFinite(ts) ? String(Math.trunc(ts)) : undefined,
-        };
-      } catch (err) {
-        return done(status.failure(err));
+    /** The record for one message, or one element of a batch; throws a KafkaError when it cannot be one. */
+    const toRecord = (m: Msg, v: unknown, k: unknown): OutRecord => {
+      const topic = config.topic || m.topic;
+      if (typeof topic !== 'string' || topic === '') throw new KafkaError('bad-message', t('errors.no-topic'));
+      const ts = m.timestamp instanceof Date ? m.timestamp.getTime() : m.timestamp;
+      return {
+        topic, value: encodeValue(v), key: encodeKey(k), partition: partitionOf(partition(m)), headers: encodeHeaders(m.headers),
+        timestamp: typeof ts === 'number' && Number.isFinite(ts) ? String(Math.trunc(ts)) : undefined,
+      };
+    };
+    const read = (m: Msg): OutRecord | Promise<OutRecord> => {
+      const v = value.get ? value.get(m) : NOT_COMPILED;
+      const k = key.get ? key.get(m) : NOT_COMPILED;
+      if (v !== NOT_COMPILED && k !== NOT_COMPILED) return toRecord(m, v, k);
+      return Promise.all([value.read(m), key.read(m)]).then(([rv, rk]) => toRecord(m, rv, rk));
+    };
+    const acknowledged = (err?: KafkaError) => {
+      if (!err) return status.sent();
+      if (err.reason === 'buffer-full' && Date.now() - lastOverflowWarning > OVERFLOW_WARNING_MS) {
+        lastOverflowWarning = Date.now();
+        node.warn(t('warnings.buffer-full', { count: sink.stats.overflow, max: sink.options.maxBuffered }));
       }
-      sink.send(record, (err?: KafkaError) => {
-        if (!err) {
-          status.sent();
-          return done();
-        }
-        if (err.reason === 'buffer-full' && Date.now() - lastOverflowWarning > OVERFLOW_WARNING_MS) {
-          lastOverflowWarning = Date.now();
-          node.warn(t('warnings.buffer-full', { count: sink.stats.overflow, max: sink.options.maxBuffered }));
-        }
-        done(status.failure(err));
-      });
     };
 
-    // The handler returns as soon as the record is queued: acknowledgements complete the messages later.
+    // The handler returns as soon as the records are queued: acknowledgements complete the message later (all of
+    // a batch's records; the first failure is the message's error).
     onInput(node, (msg, _send, done) => {
-      status.rate.mark();
-      const v = value.get ? value.get(msg) : NOT_COMPILED;
-      const k = key.get ? key.get(msg) : NOT_COMPILED;
-      if (v !== NOT_COMPILED && k !== NOT_COMPILED) return deliver(msg, v, k, done);
-      return Promise.all([value.read(msg), key.read(msg)]).then(([rv, rk]) => deliver(msg, rv, rk, done));
+      const items = config.batch && Array.isArray(msg.payload) ? recordsOf(msg)! : [msg];
+      status.rate.mark(items.length);
+      let pending = items.length;
+      let failure: unknown;
+      const settle = (err?: unknown) => {
+        if (err !== undefined && failure === undefined) failure = err;
+        if (--pending === 0) done(failure === undefined ? undefined : status.failure(failure));
+      };
+      if (pending === 0) return done();
+      const from = (i: number): void | Promise<void> => {
+        for (; i < items.length; i++) {
+          let r: OutRecord | Promise<OutRecord>;
+          try {
+            r = read(items[i]);
+          } catch (err) {
+            settle(err);
+            continue;
+          }
+          if (r instanceof Promise) {
+            const next = i + 1;
+            return r.then((rec) => sink.send(rec, (e) => { acknowledged(e); settle(e); }), settle).then(() => from(next));
+          }
+          sink.send(r, (e) => { acknowledged(e); settle(e); });
+        }
+      };
+      return from(0);
     });
 
     node.on('close', (_removed: boolean, done: () => void) => {

@@ -563,7 +563,7 @@ describe('engine/kafka: KafkaSink', () => {
     down = false;
     await until(() => results.length === 7, 5000);
     assert.deepEqual(sent, ['0', '1', '2', '3', '4']);
-    assert.deepEqual(states, ['retrying', 'ready']);
+    assert.deepEqual(states, ['ready', 'retrying', 'ready']);
   });
 
   it('fails only the records a broker refuses for good', async () => {
@@ -580,10 +580,19 @@ describe('engine/kafka: KafkaSink', () => {
     assert.equal(sink.stats.failed, 1);
   });
 
+  it('does not wait on close while the brokers cannot be reached', async () => {
+    const sink = new KafkaSink(() => new Promise<never>(() => undefined), opts);
+    sink.send(rec('x'), () => assert.fail('never acknowledged'));
+    const t0 = Date.now();
+    assert.equal(await sink.close(5000), 1);
+    assert.ok(Date.now() - t0 < 1000);
+  });
+
   it('waits on close for queued records, then reports those left undelivered', async () => {
     const producer = { sendBatch: () => new Promise<void>(() => undefined) };
     const sink = new KafkaSink(async () => producer, opts);
     sink.send(rec('x'), () => assert.fail('never acknowledged'));
+    await until(() => sink.state === 'ready');
     assert.equal(await sink.close(30), 1);
     let closed: KafkaError | undefined;
     sink.send(rec('y'), (e) => { closed = e; });

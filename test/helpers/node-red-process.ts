@@ -84,7 +84,7 @@ export class NodeRedProcess {
       uiPort: this.opts.port,
       flowFile: 'flows.json',
       // The repository's own node_modules (beside the devDependency Node-RED) hold benchmark peers.
-      nodesExcludes: ['node-red-contrib-aggregator'],
+      nodesExcludes: ['node-red-contrib-aggregator', 'node-red-contrib-kafkajs'],
       logging: { console: { level: 'info', metrics: false, audit: false } },
       telemetry: { enabled: false, updateNotification: false },
       externalModules: { autoInstall: false },

@@ -13,6 +13,11 @@ export class Backpressure {
   private waiters: (() => void)[] = [];
 
   constructor(readonly high: number, readonly low: number) {
+    Backpressure.check(high, low);
+  }
+
+  /** Throws an invalid-config EngineError unless 1 ≤ high and 0 ≤ low < high (whole numbers). */
+  static check(high: number, low: number): void {
     if (!Number.isInteger(high) || high < 1) throw invalidConfig(`the in-flight limit must be a whole number ≥ 1, got ${high}`);
     if (!Number.isInteger(low) || low < 0 || low >= high) {
       throw invalidConfig(`the resume mark must be a whole number from 0 to ${high - 1}, got ${low}`);

@@ -52,7 +52,7 @@ let snappyRegistered = false;
 
 export class KafkaConnection {
   private readonly kafka: Kafka;
-  private readonly producers = new Map<boolean, Promise<Producer>>();
+  private readonly producers = new Map<boolean, { producer: Producer; connected: Promise<Producer> }>();
   private users = 0;
 
   constructor(readonly options: KafkaConnectionOptions) {
@@ -91,7 +91,8 @@ export class KafkaConnection {
     if (--this.users > 0) return;
     const producers = [...this.producers.values()];
     this.producers.clear();
-    await Promise.all(producers.map((p) => p.then((x) => x.disconnect(), () => undefined).catch(() => undefined)));
+    // Also those still connecting: disconnecting stops their connection attempts.
+    await Promise.all(producers.map((p) => p.producer.disconnect().catch(() => undefined)));
   }
 
   /** A new consumer (a group member) for one source. */
@@ -108,10 +109,11 @@ export class KafkaConnection {
     let p = this.producers.get(idempotent);
     if (!p) {
       const producer = this.kafka.producer({ idempotent, retry: { ...RETRY, retries: idempotent ? Number.MAX_SAFE_INTEGER : RETRY.retries } });
-      p = producer.connect().then(() => producer);
-      this.producers.set(idempotent, p);
-      p.catch(() => { if (this.producers.get(idempotent) === p) this.producers.delete(idempotent); });
+      const entry = { producer, connected: producer.connect().then(() => producer) };
+      this.producers.set(idempotent, entry);
+      entry.connected.catch(() => { if (this.producers.get(idempotent) === entry) this.producers.delete(idempotent); });
+      p = entry;
     }
-    return p as Promise<ProducerLike>;
+    return p.connected as Promise<ProducerLike>;
   }
 }

@@ -52,8 +52,8 @@ const BACKOFF_MS = [500, 1000, 2000, 5000, 10000];
 
 export class KafkaSink {
   readonly stats = { sent: 0, failed: 0, overflow: 0, retries: 0 };
-  /** `retrying` while the brokers cannot be reached; `lastError` says why. */
-  state: 'ready' | 'retrying' = 'ready';
+  /** `connecting` until the producer first connected, `retrying` while the brokers cannot be reached (`lastError` says why). */
+  state: 'connecting' | 'ready' | 'retrying' = 'connecting';
   lastError: KafkaError | undefined;
   private queue: Pending[] = [];
   private head = 0;
@@ -86,11 +86,12 @@ export class KafkaSink {
   }
 
   /**
-   * Waits up to `timeoutMs` for every queued record to be acknowledged, then stops; resolves how many records are
-   * left undelivered (their `done` is not called: the source upstream still holds them as incomplete).
+   * Waits up to `timeoutMs` for every queued record to be acknowledged (only while connected to the brokers), then
+   * stops; resolves how many records are left undelivered (their `done` is not called: a source upstream still holds
+   * them as incomplete).
    */
   async close(timeoutMs: number): Promise<number> {
-    if (this.buffered > 0) {
+    if (this.buffered > 0 && this.state === 'ready') {
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, Math.max(0, timeoutMs));
         this.idle = () => { clearTimeout(t); resolve(); };
@@ -99,6 +100,11 @@ export class KafkaSink {
     this.closed = true;
     clearTimeout(this.timer);
     return this.buffered;
+  }
+
+  private setState(state: KafkaSink['state'], err?: KafkaError): void {
+    this.state = state;
+    this.onState(state, err);
   }
 
   private pump(): void {
@@ -119,11 +125,12 @@ export class KafkaSink {
       this.inFlight = batch.length;
       try {
         const producer = await this.producer();
+        if (this.state === 'connecting') this.setState('ready');
         await producer.sendBatch({ topicMessages: byTopic(batch), acks: this.options.acks, compression: this.options.compression });
         this.inFlight = 0;
         this.stats.sent += batch.length;
         failures = 0;
-        if (this.state !== 'ready') { this.state = 'ready'; this.onState('ready'); }
+        if (this.state !== 'ready') this.setState('ready');
         for (const p of batch) p.done();
       } catch (err) {
         this.inFlight = 0;
@@ -135,7 +142,7 @@ export class KafkaSink {
           this.unshift(batch);
           if (e.retriable) {
             this.stats.retries++;
-            if (this.state !== 'retrying') { this.state = 'retrying'; this.onState('retrying', e); }
+            if (this.state !== 'retrying') this.setState('retrying', e);
             await new Promise((r) => setTimeout(r, BACKOFF_MS[Math.min(failures++, BACKOFF_MS.length - 1)]));
           }
           continue;

@@ -170,6 +170,8 @@ export interface KafkaOutConfig extends NodeDef {
   batchSize: number;
   /** Records held while the brokers cannot be reached; more fail with an error. */
   maxBuffered: number;
+  /** An array msg.payload is a batch: one record per element (kafka in's batch output), not one JSON record. */
+  batch: boolean;
 }
 
 /** The InfluxDB connection (config node `streamkit-influxdb`); token, username and password are credentials. */

@@ -151,5 +151,5 @@ export function kafkaIn(id: string, broker: string, topics: string, groupId: str
 export function kafkaOut(id: string, broker: string, topic: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { id, type: 'streamkit-kafka-out', z: 'tab', name: '', broker, topic, valueProp: 'payload', valuePropType: 'msg',
     keyProp: 'key', keyPropType: 'msg', partition: '', partitionType: 'none', acks: 'all', idempotent: false,
-    compression: 'none', linger: 5, batchSize: 1000, maxBuffered: 10000, wires: [], ...extra };
+    compression: 'none', linger: 5, batchSize: 1000, maxBuffered: 10000, batch: false, wires: [], ...extra };
 }

@@ -97,4 +97,45 @@ describe('kafka (real broker): round trip kafka out → topic → kafka in', fun
     const back = await readBack(env.KAFKA_BROKERS, topic, 50);
     assert.equal(back.length, 50);
   });
+
+  it('passes kafka in batches to kafka out as one record per element, keys and headers kept', async () => {
+    const source = unique('rt-batch-in');
+    const target = unique('rt-batch-out');
+    await createTopic(env.KAFKA_BROKERS, source, 2);
+    await createTopic(env.KAFKA_BROKERS, target, 2);
+    await helper.load(flowNodes(), [
+      { id: 'tab', type: 'tab' },
+      brokerNode('b', env.KAFKA_BROKERS),
+      kafkaOut('feed', 'b', source),
+      kafkaIn('in', 'b', source, unique('g'), [['out']], { output: 'batch', valueFormat: 'string' }),
+      kafkaOut('out', 'b', target, { batch: true, partitionType: 'msg', partition: 'partition' }),
+    ] as never);
+    const feed = helper.getNode('feed') as Node;
+    for (let i = 0; i < 300; i++) feed.receive({ payload: `v${i}`, key: `k${i % 5}`, headers: { n: String(i) } } as never);
+    const back = await readBack(env.KAFKA_BROKERS, target, 300, 60000);
+    assert.deepEqual(back.map((r) => r.value!.toString()).sort(), Array.from({ length: 300 }, (_, i) => `v${i}`).sort());
+    for (const r of back) {
+      const i = Number(r.value!.toString().slice(1));
+      assert.equal(r.key!.toString(), `k${i % 5}`);
+      assert.equal(String(r.headers.n), String(i));
+    }
+  });
+
+  it('writes gzip- and snappy-compressed batches and reads them back, and an idempotent producer works', async () => {
+    const topic = unique('rt-codec');
+    await createTopic(env.KAFKA_BROKERS, topic, 1);
+    await helper.load(flowNodes(), [
+      { id: 'tab', type: 'tab' },
+      brokerNode('b', env.KAFKA_BROKERS),
+      kafkaOut('out-gzip', 'b', topic, { compression: 'gzip' }),
+      kafkaOut('out-snappy', 'b', topic, { compression: 'snappy', idempotent: true }),
+      kafkaIn('in', 'b', topic, unique('g'), [['got']]),
+      { id: 'got', type: 'helper', z: 'tab' },
+    ] as never);
+    const got: Msg[] = [];
+    (helper.getNode('got') as Node).on('input', (m: object) => { got.push(m as Msg); });
+    for (let i = 0; i < 20; i++) (helper.getNode(i % 2 ? 'out-snappy' : 'out-gzip') as Node).receive({ payload: { i, text: 'x'.repeat(200) } } as never);
+    await until(() => got.length === 20, 60000, 'the compressed records');
+    assert.deepEqual(got.map((m) => m.payload.i).sort((a, b) => a - b), Array.from({ length: 20 }, (_, i) => i));
+  });
 });

@@ -1,0 +1,126 @@
+/**
+ * streamkit-kafka-broker / -in / -out on a real Node-RED runtime without a broker: invalid configuration is refused
+ * with a clear message and a red status; kafka out against brokers that cannot be reached keeps records up to its
+ * buffer and fails the rest to Catch nodes, counted; kafka in reports the unreachable brokers and keeps running.
+ * What needs a broker is in test/integration/kafka.
+ */
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import path from 'node:path';
+import type { Node, NodeInitializer } from 'node-red';
+import { errorText, errors, helper, lastStatus, nodes, type Msg } from './util';
+
+const catchNode = (): NodeInitializer => {
+  const nodeRed = path.dirname(require.resolve(`${process.env.STREAMKIT_NODE_RED || 'node-red'}/package.json`));
+  const dir = path.dirname(require.resolve('@node-red/nodes/package.json', { paths: [nodeRed] }));
+  return require(path.join(dir, 'core', 'common', '25-catch.js')) as NodeInitializer;
+};
+const all = () => [nodes.kafkaBroker, nodes.kafkaIn, nodes.kafkaOut, catchNode()];
+
+/** A local port nobody listens on: connections are refused at once. */
+async function closedPort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+  const { port } = srv.address() as net.AddressInfo;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+const broker = (brokers: string, extra: Msg = {}) => ({ id: 'kb', type: 'streamkit-kafka-broker', name: '', brokers, clientId: '',
+  usetls: false, tls: '', sasl: 'none', connectionTimeout: 500, requestTimeout: 1000, ...extra });
+const kin = (extra: Msg = {}) => ({ id: 'kin', type: 'streamkit-kafka-in', z: 't', name: '', broker: 'kb', topicType: 'list', topics: 'a',
+  groupId: 'g', start: 'earliest', valueFormat: 'json', keyFormat: 'string', output: 'record', maxInFlight: 1000, resumeAt: 500,
+  deadLetter: false, deadLetterTopic: '', wires: [[]], ...extra });
+const kout = (extra: Msg = {}) => ({ id: 'kout', type: 'streamkit-kafka-out', z: 't', name: '', broker: 'kb', topic: 'a',
+  valueProp: 'payload', valuePropType: 'msg', keyProp: 'key', keyPropType: 'msg', partition: '', partitionType: 'none', acks: 'all',
+  idempotent: false, compression: 'none', linger: 0, batchSize: 100, maxBuffered: 3, batch: false, wires: [], ...extra });
+
+async function load(flow: object[]): Promise<void> {
+  await helper.load(all(), [{ id: 't', type: 'tab' }, ...flow] as never);
+}
+
+/**
+ * The helper's RED._ returns the bare catalog key; here it also shows the key's values, so that a refusal can be
+ * checked for the reason it gives.
+ */
+function showCatalogValues(): () => void {
+  const util = (helper as unknown as { _registryUtil: { createNodeApi(...a: unknown[]): Record<string, unknown> } })._registryUtil;
+  const create = util.createNodeApi;
+  util.createNodeApi = (...a: unknown[]) => {
+    const red = create.apply(util, a);
+    const show = (key: string, vars?: Record<string, unknown>) => (vars ? `${key} ${JSON.stringify(vars)}` : key);
+    // The helper sets its own `_` right after; this one stays.
+    Object.defineProperty(red, '_', { get: () => show, set: () => undefined, configurable: true });
+    return red;
+  };
+  return () => { util.createNodeApi = create; };
+}
+
+describe('streamkit-kafka nodes without a broker', function () {
+  this.timeout(15000);
+  let restore: () => void;
+  before((done) => { restore = showCatalogValues(); helper.startServer(done); });
+  after((done) => { restore(); helper.stopServer(done); });
+  afterEach(() => helper.unload());
+
+  const refused: [string, () => object[], RegExp][] = [
+    ['kafka in without a broker configuration', () => [kin({ broker: '' })], /no-broker|no Kafka broker/],
+    ['kafka in with a bad broker address', () => [broker('localhost'), kin()], /host:port/],
+    ['kafka in without a topic', () => [broker('localhost:9092'), kin({ topics: ' , ' })], /no topic/],
+    ['kafka in with an invalid regular expression', () => [broker('localhost:9092'), kin({ topicType: 'regex', topics: '(' })], /regular expression/i],
+    ['kafka in with the resume mark above the limit', () => [broker('localhost:9092'), kin({ maxInFlight: 10, resumeAt: 10 })], /resume mark/],
+    ['kafka in with a dead-letter copy but no topic', () => [broker('localhost:9092'), kin({ deadLetter: true })], /dead-letter topic/],
+    ['kafka out idempotent without acks from all replicas', () => [broker('localhost:9092'), kout({ idempotent: true, acks: 'leader' })], /idempotent/],
+    ['kafka out with a negative buffer', () => [broker('localhost:9092'), kout({ maxBuffered: -1 })], /buffer size/],
+    ['SASL without a user name', () => [broker('localhost:9092', { sasl: 'scram-sha-512' }), kout()], /no-username|user name/],
+  ];
+  for (const [what, flow, why] of refused) {
+    it(`refuses ${what} with a clear error and a red status`, async () => {
+      await load(flow());
+      const node = (helper.getNode('kin') ?? helper.getNode('kout')) as Node;
+      const logged = errors(node).map((e) => errorText(e.err)).join(' | ');
+      assert.match(logged, why);
+      assert.equal(lastStatus(node)?.fill, 'red');
+    });
+  }
+
+  it('keeps records for unreachable brokers up to its buffer, and fails the rest to Catch nodes, counted', async () => {
+    const port = await closedPort();
+    await load([broker(`127.0.0.1:${port}`), kout(),
+      { id: 'c', type: 'catch', z: 't', name: '', scope: ['kout'], uncaught: false, wires: [['caught']] },
+      { id: 'caught', type: 'helper', z: 't' }]);
+    const caught: Msg[] = [];
+    (helper.getNode('caught') as Node).on('input', (m: object) => { caught.push(m as Msg); });
+    const out = helper.getNode('kout') as Node;
+    for (let i = 0; i < 5; i++) out.receive({ payload: { i } } as never);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(caught.map((m) => m.payload.i), [3, 4], 'the records beyond the buffer of 3 failed, with their messages');
+    assert.match(String(caught[0].error.message), /buffer-full|waiting for the brokers/);
+    await new Promise((r) => setTimeout(r, 1200));
+    assert.match(String(lastStatus(out)?.text), /status\.errors|buffered/);
+  });
+
+  it('fails a message that cannot be a record (no topic) without touching the others', async () => {
+    const port = await closedPort();
+    await load([broker(`127.0.0.1:${port}`), kout({ topic: '' }),
+      { id: 'c', type: 'catch', z: 't', name: '', scope: ['kout'], uncaught: false, wires: [['caught']] },
+      { id: 'caught', type: 'helper', z: 't' }]);
+    const caught: Msg[] = [];
+    (helper.getNode('caught') as Node).on('input', (m: object) => { caught.push(m as Msg); });
+    (helper.getNode('kout') as Node).receive({ payload: 1 } as never);
+    (helper.getNode('kout') as Node).receive({ payload: undefined, topic: 't' } as never);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(caught.length, 2);
+    assert.match(String(caught[0].error.message), /no-topic|no topic/);
+    assert.match(String(caught[1].error.message), /payload is undefined/);
+  });
+
+  it('kafka in reports brokers it cannot reach and keeps running', async () => {
+    const port = await closedPort();
+    await load([broker(`127.0.0.1:${port}`), kin()]);
+    const node = helper.getNode('kin') as Node;
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.ok(helper.getNode('kin'));
+    assert.ok(['yellow', 'red'].includes(String(lastStatus(node)?.fill)), `status ${JSON.stringify(lastStatus(node))}`);
+  });
+});
