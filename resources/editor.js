@@ -17,6 +17,7 @@
  *      <div data-sk-include="window-emit"></div>     emit mode, retractions, drain on removal
  *      <div data-sk-include="aggregates"></div>      aggregate checklist
  *      <div data-sk-duration="size" data-sk-icon="fa-arrows-h"></div>   number + unit select for `size`/`sizeUnits`
+ *      <div data-sk-typed="keyProp" data-sk-icon="fa-key"></div>       TypedInput `keyProp` with its type in `keyPropType`
  *    `expandTemplate(type)` replaces them once, when the node type is registered, so the fields exist before
  *    Node-RED fills them in and validates them. Snippet texts are catalog keys in the node's own namespace,
  *    so every catalog that uses a snippet defines its keys;
@@ -574,6 +575,9 @@
         });
         holder.find('[data-sk-duration]').each(function () {
             $(this).replaceWith(durationRow($(this).attr('data-sk-duration'), $(this).attr('data-sk-icon')));
+        });
+        holder.find('[data-sk-typed]').each(function () {
+            $(this).replaceWith(typedRow($(this).attr('data-sk-typed'), $(this).attr('data-sk-icon')));
         });
         script.html(holder.html());
         script.attr('data-sk-expanded', 'true');
