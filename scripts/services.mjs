@@ -23,10 +23,10 @@ const scripts = path.join(root, 'scripts', 'services');
  * spec directories that need it. Order matters: a service comes after the ones it needs.
  */
 export const SERVICES = [
-  { name: 'kafka', script: 'kafka.sh', args: [], needs: [], specDirs: ['test/integration/kafka', 'test/integration/debezium'] },
-  { name: 'postgres', script: 'postgres.sh', args: [], needs: [], specDirs: ['test/integration/debezium'] },
-  { name: 'debezium', script: 'debezium.sh', args: [], needs: ['kafka', 'postgres'], specDirs: ['test/integration/debezium'] },
-  { name: 'influxdb-v2', script: 'influxdb.sh', args: ['v2'], needs: [], specDirs: ['test/integration/influxdb'] },
+  { name: 'kafka', script: 'kafka.sh', args: [], needs: [], specDirs: ['test/integration/kafka', 'test/integration/debezium', 'test/integration/examples'] },
+  { name: 'postgres', script: 'postgres.sh', args: [], needs: [], specDirs: ['test/integration/debezium', 'test/integration/examples'] },
+  { name: 'debezium', script: 'debezium.sh', args: [], needs: ['kafka', 'postgres'], specDirs: ['test/integration/debezium', 'test/integration/examples'] },
+  { name: 'influxdb-v2', script: 'influxdb.sh', args: ['v2'], needs: [], specDirs: ['test/integration/influxdb', 'test/integration/examples'] },
   { name: 'influxdb-v1', script: 'influxdb.sh', args: ['v1'], needs: [], specDirs: ['test/integration/influxdb'] },
 ];
 
