@@ -5,9 +5,7 @@
  * Screenshot: the demo flow with its results.
  */
 import assert from 'node:assert/strict';
-import type { Browser } from 'playwright-core';
-import { Editor, launchBrowser, screenshotPath } from '../helpers/editor';
-import { NodeRedProcess } from '../helpers/node-red-process';
+import { editorSession, screenshotPath } from '../helpers/editor';
 import { exampleFlows, flowNodesOf, packageJson } from '../helpers/package';
 import { assertStatus } from './node-types';
 
@@ -15,46 +13,33 @@ const DEMO = 'demo-sensor-stream.json';
 
 describe('editor: examples (Import > Examples, deploy)', function () {
   this.timeout(120000);
-  let browser: Browser;
-  let rt: NodeRedProcess;
-  let ed: Editor;
+  const s = editorSession();
   const module = packageJson().name;
   const tabs = new Map<string, string>();
 
-  before(async function () {
-    browser = await launchBrowser(this);
-    rt = await NodeRedProcess.start({ flows: [] });
-    ed = await Editor.open(browser, rt);
+  before(async () => {
     // Each example starts on its own: the examples deployed before it keep running undisturbed.
-    await ed.setDeployType('flows');
-  });
-  after(async () => {
-    await browser?.close();
-    await rt?.dispose();
-  });
-  afterEach(async () => {
-    await ed?.cancelOpenDialogs();
-    assert.deepEqual(ed?.pageErrors ?? [], [], 'the editor threw no error');
+    await s.ed.setDeployType('flows');
   });
 
   for (const { file, flow } of exampleFlows()) {
     it(`imports ${file} from Import > Examples and deploys it without errors`, async () => {
-      const tab = await ed.importExample(module, file.replace(/\.json$/, ''));
+      const tab = await s.ed.importExample(module, file.replace(/\.json$/, ''));
       tabs.set(file, tab);
-      const onTab = await ed.evaluate((t) => (window as any).RED.nodes.filterNodes({ z: t }).length, tab);
+      const onTab = await s.ed.evaluate((t) => (window as any).RED.nodes.filterNodes({ z: t }).length, tab);
       assert.equal(onTab, flow.filter((n) => n.type !== 'tab' && n.z).length, 'every node of the example is imported');
       // A property the editor defines but the example lacks (say, one added later) makes the node invalid.
-      assert.deepEqual(await ed.invalidNodes(tab), [], 'every imported node is valid');
+      assert.deepEqual(await s.ed.invalidNodes(tab), [], 'every imported node is valid');
 
-      const from = rt.output.length;
-      assert.match(await ed.deploy(), /deployed/i);
+      const from = s.rt.output.length;
+      assert.match(await s.ed.deploy(), /deployed/i);
       const ours = flowNodesOf(flow);
-      await ed.page.waitForFunction((ids) => ids.every((id) => !!(window as any).RED.nodes.node(id)?.status?.text), ours.map((n) => n.id),
+      await s.ed.page.waitForFunction((ids) => ids.every((id) => !!(window as any).RED.nodes.node(id)?.status?.text), ours.map((n) => n.id),
         { timeout: 15000 });
-      for (const n of ours) assertStatus(n.type, (await ed.node(n.id)).status);
-      const log = rt.output.slice(from);
+      for (const n of ours) assertStatus(n.type, (await s.ed.node(n.id)).status);
+      const log = s.rt.output.slice(from);
       assert.doesNotMatch(log, /\[error\]/, `the runtime logged no error:\n${log}`);
-      assert.ok(rt.running, 'the runtime is still running');
+      assert.ok(s.rt.running, 'the runtime is still running');
     });
   }
 
@@ -63,25 +48,25 @@ describe('editor: examples (Import > Examples, deploy)', function () {
     assert.ok(tab, 'the demo was imported');
     // A picture of the whole flow: a wide window, the canvas without the palette and zoomed out to 70 %, the debug
     // sidebar beside it; only results that came after the last deploy (every deploy above restarted the demo).
-    await ed.showTab(tab);
-    await ed.page.setViewportSize({ width: 1440, height: 600 });
-    await ed.evaluate(() => {
+    await s.ed.showTab(tab);
+    await s.ed.page.setViewportSize({ width: 1440, height: 600 });
+    await s.ed.evaluate(() => {
       const R = (window as any).RED;
       R.actions.invoke('core:toggle-palette', false);
       for (let i = 0; i < 3; i++) R.actions.invoke('core:zoom-out');
     }, null);
-    await ed.showSidebar('debug');
-    await ed.evaluate(() => { (window as any).RED.actions.invoke('core:clear-debug-messages'); }, null);
+    await s.ed.showSidebar('debug');
+    await s.ed.evaluate(() => { (window as any).RED.actions.invoke('core:clear-debug-messages'); }, null);
     const debugNames = exampleFlows().find((e) => e.file === DEMO)!.flow.filter((n) => n.type === 'debug').map((n) => n.name);
     const windows = ['5 s averages', 'last 30 s, every 5 s'];
     const stats = 'running stats';
     for (const w of [...windows, stats]) assert.ok(debugNames.includes(w), `the demo has a debug node "${w}"`);
     // The tumbling window fires 5 s windows once the watermark (2 s behind) has passed them: within about 10 s.
-    await ed.page.waitForFunction((names) => {
+    await s.ed.page.waitForFunction((names) => {
       const shown = [...document.querySelectorAll('.red-ui-debug-content .red-ui-debug-msg .red-ui-debug-msg-name')].map((e) => e.textContent ?? '');
       return names.every((n: string) => shown.some((s) => s.includes(n)));
     }, [...windows, stats], { timeout: 45000, polling: 500 });
-    const msgs = await ed.debugMessages();
+    const msgs = await s.ed.debugMessages();
     for (const w of windows) {
       const results = msgs.filter((m) => m.name.includes(w));
       assert.ok(results.some((m) => /\bwindow: object\b/.test(m.text) && /\btiming: "(ON_TIME|LATE|EARLY)"/.test(m.text)),
@@ -90,8 +75,8 @@ describe('editor: examples (Import > Examples, deploy)', function () {
     const running = msgs.filter((m) => m.name.includes(stats));
     assert.ok(running.some((m) => /\bavg: -?\d/.test(m.text) && /\bcount: \d/.test(m.text)),
       `"${stats}" shows the aggregates: ${running.map((m) => m.text).join(' | ')}`);
-    await ed.page.locator('.red-ui-notification').first().waitFor({ state: 'detached', timeout: 15000 });
-    await ed.page.screenshot({ path: screenshotPath('demo-flow') });
-    await ed.evaluate(() => { const R = (window as any).RED; R.actions.invoke('core:toggle-palette', true); R.actions.invoke('core:zoom-reset'); }, null);
+    await s.ed.page.locator('.red-ui-notification').first().waitFor({ state: 'detached', timeout: 15000 });
+    await s.ed.page.screenshot({ path: screenshotPath('demo-flow') });
+    await s.ed.evaluate(() => { const R = (window as any).RED; R.actions.invoke('core:toggle-palette', true); R.actions.invoke('core:zoom-reset'); }, null);
   });
 });

@@ -7,9 +7,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Browser } from 'playwright-core';
-import { Editor, launchBrowser, screenshotPath } from '../helpers/editor';
-import { NodeRedProcess } from '../helpers/node-red-process';
+import { editorSession, screenshotPath } from '../helpers/editor';
 import { ROOT, nodeTypes } from '../helpers/package';
 import { shortName } from './node-types';
 
@@ -27,13 +25,10 @@ function lookup(cat: Record<string, unknown>, key: string): unknown {
 
 describe('editor: zh-CN', function () {
   this.timeout(120000);
-  let browser: Browser;
-  let rt: NodeRedProcess;
-  let ed: Editor;
+  const s = editorSession({ locale: 'zh-CN' });
   const types = nodeTypes().filter((t) => !t.config);
 
-  before(async function () {
-    browser = await launchBrowser(this);
+  before(() => {
     // Without a CJK font the browser draws boxes: the texts are still checked, the screenshots would be useless.
     const fonts = spawnSync('fc-list', [':lang=zh', 'family'], { encoding: 'utf8' }).stdout ?? '';
     if (!fonts.trim()) {
@@ -41,52 +36,42 @@ describe('editor: zh-CN', function () {
       if (/^(1|true|yes)$/i.test(process.env.CI ?? '')) throw new Error(msg);
       console.warn(`      WARNING: ${msg}; the zh-CN screenshots show boxes`);
     }
-    rt = await NodeRedProcess.start({ flows: [] });
-    ed = await Editor.open(browser, rt, { locale: 'zh-CN' });
-  });
-  after(async () => {
-    await browser?.close();
-    await rt?.dispose();
-  });
-  afterEach(async () => {
-    await ed?.cancelOpenDialogs();
-    assert.deepEqual(ed?.pageErrors ?? [], [], 'the editor threw no error');
   });
 
   it('shows the editor itself in Chinese', async () => {
-    assert.ok(CJK.test((await ed.page.locator('#red-ui-header-button-deploy').textContent()) ?? ''), 'Node-RED\'s own Deploy button is in Chinese');
+    assert.ok(CJK.test((await s.ed.page.locator('#red-ui-header-button-deploy').textContent()) ?? ''), 'Node-RED\'s own Deploy button is in Chinese');
   });
 
   it('labels every node type in the palette from its zh-CN catalog (screenshot: palette-zh-CN)', async () => {
     for (const { type, file } of types) {
       // The palette breaks long labels into lines: compare the words.
-      const label = ((await ed.paletteNode(type).locator('.red-ui-palette-label').textContent()) ?? '').replace(/\s+/g, ' ').trim();
+      const label = ((await s.ed.paletteNode(type).locator('.red-ui-palette-label').textContent()) ?? '').replace(/\s+/g, ' ').trim();
       const expected = catalog(file).paletteLabel;
       if (typeof expected === 'string' && types.filter((t) => t.file === file).length === 1) assert.equal(label, expected, type);
       else assert.ok(label && !/^[\w-]+\.[\w.-]+$/.test(label), `${type}: "${label}" is a label, not a catalog key`);
     }
-    await ed.filterPalette('streamkit');
-    const category = ed.paletteNode(types[0].type).locator('xpath=ancestor::*[contains(@class, "red-ui-palette-category")][1]');
+    await s.ed.filterPalette('streamkit');
+    const category = s.ed.paletteNode(types[0].type).locator('xpath=ancestor::*[contains(@class, "red-ui-palette-category")][1]');
     await category.screenshot({ path: screenshotPath('palette-zh-CN') });
-    await ed.filterPalette('');
+    await s.ed.filterPalette('');
   });
 
   for (const { type, file } of types) {
     it(`${type}: the dialog and the help are in Chinese, with every text translated`, async () => {
-      const id = await ed.addNode(type);
-      await ed.openDialog(id);
-      assert.deepEqual(await ed.untranslated(), [], 'no catalog key is shown instead of its text');
+      const id = await s.ed.addNode(type);
+      await s.ed.openDialog(id);
+      assert.deepEqual(await s.ed.untranslated(), [], 'no catalog key is shown instead of its text');
       // Every text of the node's own catalog shows its zh-CN wording (Node-RED's own texts are Node-RED's).
-      const texts = (await ed.dialogTexts()).filter((t) => !t.key.startsWith('node-red:') && t.attr !== 'html');
+      const texts = (await s.ed.dialogTexts()).filter((t) => !t.key.startsWith('node-red:') && t.attr !== 'html');
       assert.ok(texts.length > 0);
       for (const t of texts) assert.equal(t.shown, lookup(catalog(file), t.key.replace(/^[^:]+:/, '')), `${t.key} (${t.attr})`);
-      if (type === 'streamkit-tumbling-window') await ed.dialog().screenshot({ path: screenshotPath(`dialog-${shortName(type)}-zh-CN`) });
-      await ed.closeDialog('cancel');
+      if (type === 'streamkit-tumbling-window') await s.ed.dialog().screenshot({ path: screenshotPath(`dialog-${shortName(type)}-zh-CN`) });
+      await s.ed.closeDialog('cancel');
 
-      await ed.showSidebar('help');
-      await ed.evaluate((t) => { (window as any).RED.sidebar.help.show(t); }, type);
-      await ed.settle();
-      const help = (await ed.page.locator('.red-ui-sidebar-help-stack .red-ui-help').first().textContent()) ?? '';
+      await s.ed.showSidebar('help');
+      await s.ed.evaluate((t) => { (window as any).RED.sidebar.help.show(t); }, type);
+      await s.ed.settle();
+      const help = (await s.ed.page.locator('.red-ui-sidebar-help-stack .red-ui-help').first().textContent()) ?? '';
       assert.ok(help.length > 100 && CJK.test(help), `${type}: the help page is the zh-CN one`);
     });
   }

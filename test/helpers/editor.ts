@@ -3,18 +3,19 @@
  * (test/editor/). The runtime is a NodeRedProcess; the browser is the system's chromium (never one downloaded
  * by playwright), started with the flags that work on these machines (../shared/DESIGN.md §8).
  *
- *   const browser = await launchBrowser(this);                 // fails under CI=true without chromium, else skips
- *   const ed = await Editor.open(browser, rt, { locale: 'zh-CN' });
+ *   const s = editorSession({ locale: 'zh-CN' });              // chromium, Node-RED, the editor; hooks for a describe
+ *   const { ed } = s;                                          // (inside a test)
  *   const id = await ed.addNode('streamkit-filter');          // drag from the palette onto the canvas
  *   await ed.openDialog(id); … await ed.closeDialog();
  *   await ed.deploy();
  *
  * Selectors are the ones that work on Node-RED 4.1 and 5.0.
  */
+import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import type { NodeRedProcess } from './node-red-process';
+import { NodeRedProcess } from './node-red-process';
 import { ROOT } from './package';
 
 /** Where Debian's chromium package puts the browser binary. */
@@ -36,6 +37,32 @@ export async function launchBrowser(ctx: Mocha.Context): Promise<Browser> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { chromium } = require('playwright-core') as typeof import('playwright-core');
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+}
+
+export interface EditorSession { browser: Browser; rt: NodeRedProcess; ed: Editor }
+
+/**
+ * The hooks every editor spec shares: chromium, a fresh Node-RED process (this package linked in, or with
+ * `install: 'none'` an empty user directory) and the editor open on it, before the tests; after each test, a
+ * dialog a failed step left open is cancelled and the editor must have thrown no error; at the end all is closed.
+ * The returned session is filled in once the tests run.
+ */
+export function editorSession(opts: { install?: 'link' | 'none'; locale?: string } = {}): EditorSession {
+  const s = {} as EditorSession;
+  before(async function () {
+    s.browser = await launchBrowser(this);
+    s.rt = await NodeRedProcess.start({ flows: [], install: opts.install });
+    s.ed = await Editor.open(s.browser, s.rt, { locale: opts.locale });
+  });
+  afterEach(async () => {
+    await s.ed?.cancelOpenDialogs();
+    assert.deepEqual(s.ed?.pageErrors ?? [], [], 'the editor threw no error');
+  });
+  after(async () => {
+    await s.browser?.close();
+    await s.rt?.dispose();
+  });
+  return s;
 }
 
 /**
