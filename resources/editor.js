@@ -17,6 +17,7 @@
  *      <div data-sk-include="window-emit"></div>     emit mode, retractions, drain on removal
  *      <div data-sk-include="aggregates"></div>      aggregate checklist
  *      <div data-sk-duration="size" data-sk-icon="fa-arrows-h"></div>   number + unit select for `size`/`sizeUnits`
+ *      <div data-sk-typed="keyProp" data-sk-icon="fa-key"></div>       TypedInput `keyProp` with its type in `keyPropType`
  *    `expandTemplate(type)` replaces them once, when the node type is registered, so the fields exist before
  *    Node-RED fills them in and validates them. Snippet texts are catalog keys in the node's own namespace,
  *    so every catalog that uses a snippet defines its keys;
@@ -575,6 +576,9 @@
         holder.find('[data-sk-duration]').each(function () {
             $(this).replaceWith(durationRow($(this).attr('data-sk-duration'), $(this).attr('data-sk-icon')));
         });
+        holder.find('[data-sk-typed]').each(function () {
+            $(this).replaceWith(typedRow($(this).attr('data-sk-typed'), $(this).attr('data-sk-icon')));
+        });
         script.html(holder.html());
         script.attr('data-sk-expanded', 'true');
     }
@@ -690,23 +694,19 @@
     // ---------------------------------------------------------------- window node definition
 
     /**
-     * The definition of a window node for `RED.nodes.registerType(type, …)`. `spec` holds what differs
-     * between tumbling, sliding and session windows:
-     *   icon            icon file in icons/
-     *   defaults        the window parameters (size, slide, offset, gap and their units)
+     * What the three window nodes share in their `RED.nodes.registerType(type, {…})` definition. Each node's html
+     * writes its definition as an object literal (category, colour, ports and icon inline, as Node-RED's tools
+     * and the flow library read them) and takes the rest from here. `spec` holds what differs:
      *   labelParams     function (node) → parameters of the catalog's `nodeLabel.window` text
      *   oneditprepare   optional, run after the shared preparation
-     * Everything else (category, colour, ports, shared defaults, dialog) is the same for the three.
+     * `defaults(own)` adds the shared defaults to the node's own window parameters (size, slide, offset, gap).
      */
-    function windowNode(type, spec) {
+    function windowEditor(type, spec) {
         expandTemplate(type);
         return {
-            category: 'streamkit',
-            color: COLOR,
-            defaults: $.extend({ name: { value: '' } }, spec.defaults, windowDefaults()),
-            inputs: 1,
-            outputs: 2,
-            icon: spec.icon,
+            defaults: function (own) {
+                return $.extend({ name: { value: '' } }, own, windowDefaults());
+            },
             paletteLabel: function () { return this._('paletteLabel'); },
             inputLabels: function () { return this._('inputs.records'); },
             outputLabels: function (index) { return windowOutputLabels(this, index); },
@@ -780,6 +780,6 @@
 
         keyLabel: keyLabel,
         windowOutputLabels: windowOutputLabels,
-        windowNode: windowNode
+        windowEditor: windowEditor
     };
 })();
