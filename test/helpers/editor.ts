@@ -85,6 +85,8 @@ export interface DebugMessage { name: string; topic: string; text: string }
 export class Editor {
   /** Errors the page itself threw (uncaught exceptions in editor code). */
   readonly pageErrors: string[] = [];
+  /** Nodes placed by addNode so far. */
+  private placed = 0;
 
   private constructor(readonly page: Page, private readonly context: BrowserContext, readonly rt: NodeRedProcess) {}
 
@@ -148,9 +150,15 @@ export class Editor {
 
   /**
    * Drags `type` from the palette onto the canvas at (x, y) of the visible workspace and returns the new node's
-   * id (the node the editor adds last).
+   * id (the node the editor adds last). Without a position each node gets a free place of its own (3 × 6 grid),
+   * so that a double click never lands on an earlier node.
    */
-  async addNode(type: string, x = 300, y = 200): Promise<string> {
+  async addNode(type: string, x?: number, y?: number): Promise<string> {
+    if (x === undefined || y === undefined) {
+      const slot = this.placed++ % 18;
+      x = 160 + (slot % 3) * 220;
+      y = 80 + Math.floor(slot / 3) * 80;
+    }
     await this.filterPalette(type);
     const source = this.paletteNode(type);
     await source.scrollIntoViewIfNeeded();
