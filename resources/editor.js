@@ -694,23 +694,19 @@
     // ---------------------------------------------------------------- window node definition
 
     /**
-     * The definition of a window node for `RED.nodes.registerType(type, …)`. `spec` holds what differs
-     * between tumbling, sliding and session windows:
-     *   icon            icon file in icons/
-     *   defaults        the window parameters (size, slide, offset, gap and their units)
+     * What the three window nodes share in their `RED.nodes.registerType(type, {…})` definition. Each node's html
+     * writes its definition as an object literal (category, colour, ports and icon inline, as Node-RED's tools
+     * and the flow library read them) and takes the rest from here. `spec` holds what differs:
      *   labelParams     function (node) → parameters of the catalog's `nodeLabel.window` text
      *   oneditprepare   optional, run after the shared preparation
-     * Everything else (category, colour, ports, shared defaults, dialog) is the same for the three.
+     * `defaults(own)` adds the shared defaults to the node's own window parameters (size, slide, offset, gap).
      */
-    function windowNode(type, spec) {
+    function windowEditor(type, spec) {
         expandTemplate(type);
         return {
-            category: 'streamkit',
-            color: COLOR,
-            defaults: $.extend({ name: { value: '' } }, spec.defaults, windowDefaults()),
-            inputs: 1,
-            outputs: 2,
-            icon: spec.icon,
+            defaults: function (own) {
+                return $.extend({ name: { value: '' } }, own, windowDefaults());
+            },
             paletteLabel: function () { return this._('paletteLabel'); },
             inputLabels: function () { return this._('inputs.records'); },
             outputLabels: function (index) { return windowOutputLabels(this, index); },
@@ -784,6 +780,6 @@
 
         keyLabel: keyLabel,
         windowOutputLabels: windowOutputLabels,
-        windowNode: windowNode
+        windowEditor: windowEditor
     };
 })();

@@ -3,7 +3,9 @@
  * node type and example as soon as it lands: the node types (`node-red.nodes` in package.json and the types
  * their editor files register) and the example flows (examples/*.json).
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
@@ -17,19 +19,32 @@ export function packageJson(): PackageJson {
 }
 
 /**
- * Every node type the package registers, in package.json order: `set` is the node set (key of `node-red.nodes`),
- * `file` its editor file. A set's types are those its editor file registers (`RED.nodes.registerType('…'`).
+ * Every node type the package registers, in package.json order. A set's types are those its editor file
+ * registers (`RED.nodes.registerType('…'`).
  */
-export function nodeTypes(): { type: string; set: string; file: string }[] {
-  const out: { type: string; set: string; file: string }[] = [];
+export function nodeTypes(): NodeTypeInfo[] {
+  const out: NodeTypeInfo[] = [];
   for (const [set, js] of Object.entries(packageJson()['node-red'].nodes)) {
     const file = path.join(ROOT, js.replace(/\.js$/, '.html'));
     const html = fs.readFileSync(file, 'utf8');
-    const types = [...html.matchAll(/RED\.nodes\.registerType\(\s*['"]([^'"]+)['"]/g)].map((m) => m[1]);
-    if (types.length === 0) throw new Error(`${path.relative(ROOT, file)} registers no node type`);
-    for (const type of types) out.push({ type, set, file });
+    const calls = [...html.matchAll(/RED\.nodes\.registerType\(\s*['"]([^'"]+)['"]/g)];
+    if (calls.length === 0) throw new Error(`${path.relative(ROOT, file)} registers no node type`);
+    calls.forEach((m, i) => {
+      const definition = html.slice(m.index, calls[i + 1]?.index ?? html.length);
+      out.push({ type: m[1], set, file, config: /category:\s*['"]config['"]/.test(definition) });
+    });
   }
   return out;
+}
+
+export interface NodeTypeInfo {
+  type: string;
+  /** The node set (key of `node-red.nodes`). */
+  set: string;
+  /** Its editor file. */
+  file: string;
+  /** A configuration node (category `config`): not in the palette, no example of its own. */
+  config: boolean;
 }
 
 /** The example flows offered under Import > Examples, by file name. */
@@ -43,4 +58,22 @@ export function exampleFlows(): { file: string; flow: FlowNode[] }[] {
 export function flowNodesOf(flow: FlowNode[]): FlowNode[] {
   const ours = new Set(nodeTypes().map((t) => t.type));
   return flow.filter((n) => ours.has(n.type) && Array.isArray(n.wires));
+}
+
+let packed: string | undefined;
+
+/**
+ * The package as users get it: `npm pack` of this repository (the build output must exist: `npm test` builds
+ * first), made once per test process; returns the tarball's path.
+ */
+export function packTarball(): string {
+  if (packed && fs.existsSync(packed)) return packed;
+  for (const built of ['dist/engine.js', ...Object.values(packageJson()['node-red'].nodes)]) {
+    if (!fs.existsSync(path.join(ROOT, built))) throw new Error(`${built} is missing: run \`npm run build\` first`);
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'streamkit-pack-'));
+  const out = execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: ROOT, encoding: 'utf8' });
+  const [{ filename }] = JSON.parse(out) as { filename: string }[];
+  packed = path.join(dir, path.basename(filename));
+  return packed;
 }

@@ -103,4 +103,35 @@ describe('examples', () => {
     assert.deepEqual(table[3].payload.before.owner, 'Bob', 'the table knew the deleted row');
     assert.equal(table[4].payload.balance, '99.90');
   });
+
+  it('runs the click-stream example: sessions per user → summary, single-click sessions, running session length', async () => {
+    const flow = read('clickstream-sessions.json');
+    await helper.load(all, flow as never);
+    const seen = (name: string): Msg[] => {
+      const got: Msg[] = [];
+      (helper.getNode(byName(flow, name)) as Node).on('input', (m: object) => { if (!(m as Msg).control) got.push(m as Msg); });
+      return got;
+    };
+    const sessions = seen('sessions');
+    const bounces = seen('single-click sessions');
+    const length = seen('session length (s)');
+    const window = helper.getNode(byName(flow, 'sessions (gap 10 s)')) as Node;
+    const t0 = Date.parse('2026-01-01T10:00:00Z');
+    for (const [key, s, payload] of [['ana', 0, '/'], ['ben', 1, '/'], ['ana', 3, '/product'], ['ana', 7, '/cart'], ['ana', 30, '/']] as const) {
+      window.receive({ key, timestamp: t0 + s * 1000, payload });
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    (helper.getNode(byName(flow, 'end of stream')) as Node).receive({});
+    await new Promise((r) => setTimeout(r, 200));
+    const byUser = (u: string) => sessions.filter((m) => m.payload.user === u).map((m) => m.payload);
+    assert.deepEqual(byUser('ana'), [
+      { user: 'ana', clicks: 3, pages: 3, entry: '/', exit: '/cart', seconds: 7 },
+      { user: 'ana', clicks: 1, pages: 1, entry: '/', exit: '/', seconds: 0 },
+    ]);
+    assert.deepEqual(byUser('ben'), [{ user: 'ben', clicks: 1, pages: 1, entry: '/', exit: '/', seconds: 0 }]);
+    assert.deepEqual(bounces.map((m) => m.payload.user).sort(), ['ana', 'ben']);
+    const last = length[length.length - 1].payload;
+    assert.deepEqual([last.count, last.max], [3, 7]);
+    assert.ok(Math.abs(last.avg - 7 / 3) < 1e-9);
+  });
 });
