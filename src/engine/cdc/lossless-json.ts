@@ -163,6 +163,27 @@ export function readDouble(): number | NotRead {
   return scannedInteger && digits <= 15 ? scannedValue : +src.slice(start, pos);
 }
 
+/** Consumes an integer (no fraction, no exponent) when one comes next, without making its value. */
+export function skipInteger(): boolean {
+  const start = pos;
+  const c = src.charCodeAt(pos);
+  if (c !== 45 && (c < 48 || c > 57)) return false;
+  scanNumber();
+  if (scannedInteger) return true;
+  pos = start;
+  return false;
+}
+
+/** Consumes a string without escapes when one comes next, without making it (one with escapes is left to readString). */
+export function skipString(): boolean {
+  if (src.charCodeAt(pos) !== 34) return false;
+  for (let i = pos + 1; ; i++) {
+    const c = src.charCodeAt(i);
+    if (c === 34) { pos = i + 1; return true; }
+    if (c === 92 || Number.isNaN(c)) return false;
+  }
+}
+
 function fail(what: string): never {
   throw new EngineError('not-debezium', `not JSON: ${what} at offset ${pos}`);
 }
@@ -252,8 +273,27 @@ function parseString(): string {
   return parseEscaped(start, start + bs);
 }
 
-/** The slow path: a string with escapes, from `start` (after the quote); `bs` is the first backslash. */
+/**
+ * A string with escapes, from `start` (after the quote); `bs` is the first backslash. JSON.parse reads the string
+ * literal as this parser would (escapes, surrogates); what it refuses (a raw control character, which this parser
+ * lets through, or a bad escape, which it reports) takes the path character by character.
+ */
 function parseEscaped(start: number, bs: number): string {
+  let i = bs;
+  for (let c = src.charCodeAt(i); c !== 34; c = src.charCodeAt(i)) {
+    if (Number.isNaN(c)) return unescape(start, bs);
+    i += c === 92 ? 2 : 1;
+  }
+  try {
+    const s = JSON.parse(src.slice(start - 1, i + 1)) as string;
+    pos = i + 1;
+    return s;
+  } catch {
+    return unescape(start, bs);
+  }
+}
+
+function unescape(start: number, bs: number): string {
   let out = src.slice(start, bs);
   let i = bs;
   for (;;) {

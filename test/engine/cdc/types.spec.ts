@@ -71,6 +71,11 @@ describe('engine: decimals', () => {
     const hex = big.toString(16).padStart(26, '0');
     assert.equal(formatScaled(unscaledFromBytes(Buffer.from(hex, 'hex')), 10), '12345678901234567890.1234567890');
     assert.equal(formatScaled(unscaledFromBytes(Buffer.from((2n ** 104n - big).toString(16), 'hex')), 10), '-12345678901234567890.1234567890');
+    fc.assert(fc.property(fc.uint8Array({ minLength: 1, maxLength: 40 }), (b) => {
+      const unsigned = BigInt(`0x${Buffer.from(b).toString('hex')}`);
+      const expected = b[0] >= 0x80 ? unsigned - (1n << BigInt(8 * b.length)) : unsigned;
+      return BigInt(unscaledFromBytes(b)) === expected;
+    }), { numRuns: 2000 });
   });
 
   it('scales with exactly `scale` fraction digits; a negative scale multiplies', () => {
