@@ -8,6 +8,8 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import path from 'node:path';
 import type { Node, NodeInitializer } from 'node-red';
+/** A local port nobody listens on (free a moment ago): connections are refused at once. */
+import { freePort as closedPort } from '../helpers/node-red-process';
 import { errorText, errors, helper, lastStatus, nodes, statuses, type Msg } from './util';
 
 const coreNode = (file: string): NodeInitializer => {
@@ -16,15 +18,6 @@ const coreNode = (file: string): NodeInitializer => {
   return require(path.join(dir, 'core', file)) as NodeInitializer;
 };
 const all = () => [nodes.kafkaBroker, nodes.kafkaIn, nodes.kafkaOut, coreNode('common/25-catch.js'), coreNode('common/24-complete.js')];
-
-/** A local port nobody listens on: connections are refused at once. */
-async function closedPort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const { port } = srv.address() as net.AddressInfo;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 const broker = (brokers: string, extra: Msg = {}) => ({ id: 'kb', type: 'streamkit-kafka-broker', name: '', brokers, clientId: '',
   usetls: false, tls: '', sasl: 'none', connectionTimeout: 500, requestTimeout: 1000, ...extra });
