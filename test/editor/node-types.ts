@@ -31,12 +31,10 @@ export interface DialogCase {
   /** Properties the deployed node then has (compared as strings, as the editor may save numbers as text). */
   deployed: Record<string, unknown>;
   /**
-   * The node connects to a service, and none runs for these specs. `ring`: its status says it is not connected
-   * (a ring, not a dot). `lazy`: it connects only for its first message, so until then its status cannot tell
-   * (kafka out, influxdb write).
-   * Either way nothing is logged as an error.
+   * The node connects to a service, and none runs for these specs: its status says it is not connected (a ring,
+   * not a dot), and nothing is logged as an error.
    */
-  offline?: 'ring' | 'lazy';
+  offline?: 'ring';
 }
 
 export const DIALOGS: Record<string, DialogCase> = {
@@ -85,13 +83,13 @@ export const DIALOGS: Record<string, DialogCase> = {
     invalid: [{ field: 'batchSize', value: '0' }],
     valid: [{ field: 'batchSize', value: '500' }, { field: 'measurement', value: 'sensor_5s' }, NO_INFLUXDB],
     deployed: { batchSize: 500, measurement: 'sensor_5s' },
-    offline: 'lazy',
+    offline: 'ring',
   },
   'streamkit-kafka-out': {
     invalid: [{ field: 'linger', value: '-1' }],
     valid: [{ field: 'linger', value: '20' }, { field: 'topic', value: 'averages' }, NO_BROKER],
     deployed: { linger: 20, topic: 'averages' },
-    offline: 'lazy',
+    offline: 'ring',
   },
 };
 
