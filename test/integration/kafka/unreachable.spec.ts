@@ -59,6 +59,7 @@ describe('kafka (real broker): kafka out with brokers it cannot reach, or that s
     });
     let frozen = false;
     try {
+      await rt.waitForOutput(/Started flows/);
       await rt.request('POST', '/inject/send');
       await readBack(env.KAFKA_BROKERS, topic, 1);   // connected, and the first record acknowledged
       kafkaSh('freeze');
