@@ -59,7 +59,6 @@ describe('kafka (real broker): kafka out with brokers it cannot reach, or that s
     });
     let frozen = false;
     try {
-      await rt.waitForOutput(/Started flows/);
       await rt.request('POST', '/inject/send');
       await readBack(env.KAFKA_BROKERS, topic, 1);   // connected, and the first record acknowledged
       kafkaSh('freeze');
@@ -67,13 +66,11 @@ describe('kafka (real broker): kafka out with brokers it cannot reach, or that s
       await rt.request('POST', '/inject/send');
       await new Promise((r) => setTimeout(r, 500));
       const from = rt.output.length;
-      const t0 = Date.now();
       await rt.deploy([{ id: 'tab', type: 'tab', label: 'empty' }]);
-      const took = Date.now() - t0;
       const log = rt.output.slice(from);
+      // Node-RED gives a node 15 s to close, then logs "Close timed out": this one gives up on acknowledgements
+      // that stopped coming, and on disconnecting, well before.
       assert.doesNotMatch(log, /Close timed out|\[error\]/, log);
-      // Node-RED waits 15 s for a node to close; this one gives up on acknowledgements that stopped coming.
-      assert.ok(took < 10000, `the deploy took ${took} ms:\n${log}`);
       assert.match(log, /stopped with 1 records the brokers did not acknowledge/);
     } finally {
       if (frozen) kafkaSh('thaw');
