@@ -30,7 +30,7 @@ describe('kafka (real broker): broker restart mid-stream', function () {
       kafkaOut('out', 'b', topic),
       kafkaIn('in', 'b', topic, unique('restart-g'), [['got']]),
       { id: 'got', type: 'helper', z: 'tab' },
-      { id: 'c', type: 'catch', z: 'tab', name: '', scope: ['out', 'in'], uncaught: false, wires: [['errors']] },
+      { id: 'c', type: 'catch', z: 'tab', x: 100, y: 100, name: '', scope: ['out', 'in'], uncaught: false, wires: [['errors']] },
       { id: 'errors', type: 'helper', z: 'tab' },
     ] as never);
     const seen = new Set<number>();
