@@ -184,10 +184,10 @@ export = function (RED: NodeAPI) {
       status.rate.mark(mapped.lines.length);
       const ticket = new MessageTicket(mapped.lines.length, finish, done);
       if (writer.full) {
-        const { lines, stamped } = { lines: mapped.lines.slice(), stamped: mapped.stamped };   // the mapper reuses its result
-        return writer.whenRoom().then(() => writer.add(target, lines, stamped, ticket));
+        const { lines, points, stamped } = { lines: mapped.lines.slice(), points: mapped.points.slice(), stamped: mapped.stamped };   // the mapper reuses its result
+        return writer.whenRoom().then(() => writer.add(target, lines, stamped, ticket, points));
       }
-      writer.add(target, mapped.lines, mapped.stamped, ticket);
+      writer.add(target, mapped.lines, mapped.stamped, ticket, mapped.points);
     };
 
     const fields: unknown[] = [undefined, undefined];
