@@ -157,6 +157,30 @@ describe('engine: message → points', () => {
     assert.equal(r.stamped, false, 'a given line without timestamp');
   });
 
+  it('gives each line the id of the point it writes, the same as for that line passed as text', () => {
+    const m = new PointMapper(opts);
+    const text = new PointMapper(opts);
+    const inputs = [
+      { value: { count: 2, avg: 1.5 }, key: 'k 1', window: { start: 1000, end: 2000 } },
+      { value: { count: 3 }, key: 'k 1', window: { start: 1000, end: 2000 } },   // the same point again
+      { value: { count: 3 }, key: 'k=2', window: { start: 1000, end: 2000 } },
+      { value: { count: 3 }, key: 'k 1', window: { start: 2000, end: 3000 } },
+      { value: [{ measurement: 'a b', tags: { 'x,y': 'z' }, fields: { v: 1 }, timestamp: 5 }, 'm,key=k\\ 1 v=2 1000'] },
+    ];
+    const ids = inputs.flatMap((input) => {
+      const r = m.map(input as never, 99);
+      return r.lines.map((line, i) => {
+        assert.deepEqual(text.map({ value: line } as never, 99).points, [r.points[i]], line);
+        return r.points[i];
+      });
+    });
+    assert.equal(new Set(ids).size, 4, 'k 1 at 1000 three times, k=2, k 1 at 2000, a b');
+    assert.equal(ids[0], ids[1]);
+    assert.equal(ids[0], ids[5]);
+    assert.ok(ids.every((id) => id !== 0));
+    assert.deepEqual(text.map({ value: 'm v=1' } as never, 99).points, [0], 'a line without its own time is no point of another');
+  });
+
   it('reports the bad elements of an array and keeps the good ones; refuses a message with nothing to write', () => {
     const r = map({}, { value: [{ fields: { v: 1 } }, { fields: { v: NaN } }, 42] });
     assert.deepEqual(r.lines, ['m v=1 99']);

@@ -112,11 +112,21 @@ function tagText(key: string, v: unknown): string | undefined {
 }
 
 /**
- * The keys of an object in line-protocol order, escaped once. Messages of a stream have the same keys over and
- * over (window results: the same aggregates), so the last key set of each role is kept and reused when the next
- * object has the same keys in the same order.
+ * The keys of an object in line-protocol order, escaped once, with the text that goes before each value. Messages
+ * of a stream have the same keys over and over (window results: the same aggregates), so the last key set of each
+ * role is kept and reused when the next object has the same keys in the same order.
  */
-interface Shape { keys: string[]; order: number[]; names: string[]; ints: boolean[] }
+interface Shape {
+  keys: string[];
+  order: number[];
+  ints: boolean[];
+  /** `,name=`: before any value but a first field's. */
+  comma: string[];
+  /** ` name=`: before the first field's value. */
+  space: string[];
+  /** For errors about a tag's value: `tag "name"'s value`. */
+  labels: string[];
+}
 
 export interface ShapeCache { tags?: Shape; fields?: Shape; measurement?: [string, string] }
 
@@ -134,16 +144,17 @@ function shapeOf(obj: Record<string, unknown>, cached: Shape | undefined, what: 
     checkReserved(keys[i], what, o);
     return escapeName(keys[i], `a ${what}`, false, o);
   });
-  return { keys, order, names, ints: order.map((i) => o.integerFields.has(keys[i])) };
+  return {
+    keys, order, ints: order.map((i) => o.integerFields.has(keys[i])), comma: names.map((n) => `,${n}=`), space: names.map((n) => ` ${n}=`),
+    labels: order.map((i) => `tag ${JSON.stringify(keys[i])}'s value`),
+  };
 }
 
 /**
- * One point as a line. `timestamp` is already in the write precision (digits) or undefined for the server's
- * time. Tags and fields are sorted by key; empty tag values and null fields are left out; a point without a
- * field is refused. Throws EngineError('bad-point') with what is wrong. `cache` keeps the last key sets.
+ * The series of a point: its measurement and tags, escaped, the tags sorted by key; empty tag values are left
+ * out. Throws EngineError('bad-point') with what is wrong. `cache` keeps the last key set and measurement.
  */
-export function encodeLine(measurement: string, tags: Record<string, unknown> | undefined, fields: Record<string, unknown>,
-  timestamp: string | undefined, o: EncodeOptions, cache: ShapeCache = {}): string {
+export function encodeSeries(measurement: string, tags: Record<string, unknown> | undefined, o: EncodeOptions, cache: ShapeCache = {}): string {
   if (typeof measurement !== 'string') throw badPoint('the measurement is not a string');
   let line: string;
   if (cache.measurement?.[0] === measurement) line = cache.measurement[1];
@@ -158,19 +169,40 @@ export function encodeLine(measurement: string, tags: Record<string, unknown> | 
       const k = shape.keys[shape.order[j]];
       const v = tagText(k, tags[k]);
       if (v === undefined || v === '') continue;
-      line += `,${shape.names[j]}=${escapeName(v, `tag ${JSON.stringify(k)}'s value`, false, o)}`;
+      line += shape.comma[j] + escapeName(v, shape.labels[j], false, o);
     }
   }
+  return line;
+}
+
+/**
+ * `series` followed by the field set, sorted by key; null fields are left out, and a point without a field is
+ * refused (`measurement` names it). Throws EngineError('bad-point') with what is wrong.
+ */
+export function appendFields(series: string, fields: Record<string, unknown>, measurement: string, o: EncodeOptions,
+  cache: ShapeCache = {}): string {
   const shape = cache.fields = shapeOf(fields, cache.fields, 'field key', o);
-  let sep = ' ';
+  let line = series;
+  let first = true;
   for (let j = 0; j < shape.order.length; j++) {
     const k = shape.keys[shape.order[j]];
     const v = fieldText(k, fields[k], shape.ints[j]);
     if (v === undefined) continue;
-    line += `${sep}${shape.names[j]}=${v}`;
-    sep = ',';
+    line += (first ? shape.space[j] : shape.comma[j]) + v;
+    first = false;
   }
-  if (sep === ' ') throw badPoint(`the point of measurement ${JSON.stringify(measurement)} has no field`);
+  if (first) throw badPoint(`the point of measurement ${JSON.stringify(measurement)} has no field`);
+  return line;
+}
+
+/**
+ * One point as a line. `timestamp` is already in the write precision (digits) or undefined for the server's
+ * time. Tags and fields are sorted by key; empty tag values and null fields are left out; a point without a
+ * field is refused. Throws EngineError('bad-point') with what is wrong. `cache` keeps the last key sets.
+ */
+export function encodeLine(measurement: string, tags: Record<string, unknown> | undefined, fields: Record<string, unknown>,
+  timestamp: string | undefined, o: EncodeOptions, cache: ShapeCache = {}): string {
+  const line = appendFields(encodeSeries(measurement, tags, o, cache), fields, measurement, o, cache);
   return timestamp === undefined ? line : `${line} ${timestamp}`;
 }
 

@@ -12,7 +12,8 @@
  * resent line writes the same point again.
  */
 import { EngineError } from '../errors';
-import { checkLines, encodeLine, type EncodeOptions, type ShapeCache } from './line-protocol';
+import { appendFields, checkLines, encodeSeries, type EncodeOptions, type ShapeCache } from './line-protocol';
+import { pointId, pointOfLine, seriesHash } from './point-id';
 import { msToPrecision, timestampIn, type Precision } from './time';
 
 export type TimeSource = 'start' | 'end' | 'timestamp' | 'now';
@@ -46,6 +47,8 @@ export interface PointInput {
 
 export interface MappedLines {
   lines: string[];
+  /** The point each line writes (point-id.ts), for the writer's order of writes of one point. */
+  points: number[];
   /** Every line carries its own timestamp. */
   stamped: boolean;
   /** Elements of an array that could not be written; the rest are in `lines`. */
@@ -53,6 +56,8 @@ export interface MappedLines {
 }
 
 const POINT_KEYS = new Set(['measurement', 'tags', 'fields', 'timestamp']);
+/** Distinct series kept with their text and hash; past this many the cache starts over. */
+const MAX_SERIES = 10000;
 const NO_ERRORS: EngineError[] = [];
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
@@ -60,6 +65,9 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
 
 export const isExplicitPoint = (v: unknown): v is { measurement?: unknown; tags?: unknown; fields: Record<string, unknown>; timestamp?: unknown } =>
   isObject(v) && isObject(v.fields) && Object.keys(v).every((k) => POINT_KEYS.has(k));
+
+/** A series as written (measurement and tags) and its hash (point-id.ts). */
+interface Series { text: string; hash: number }
 
 /** The common case first: an object without `fields` is an object of fields. */
 const isFieldsObject = (v: unknown): v is Record<string, unknown> => isObject(v) && !isObject(v.fields);
@@ -71,8 +79,16 @@ export class PointMapper {
   private readonly tagProps: ReadonlySet<string>;
   private readonly shapes: ShapeCache = {};
   /** The result of a one-point message and the key tag object, reused: `map` is synchronous. */
-  private readonly one: MappedLines = { lines: [''], stamped: true, errors: NO_ERRORS };
+  private readonly one: MappedLines = { lines: [''], points: [0], stamped: true, errors: NO_ERRORS };
   private readonly keyTags: Record<string, unknown> = {};
+  /**
+   * Series whose only tag is the key, by measurement and key: a stream has few of them and repeats them, so each
+   * is escaped and hashed once.
+   */
+  private readonly keySeries = new Map<string, Map<unknown, Series>>();
+  private keySeriesCount = 0;
+  /** The point id of the line `point` or `fields` encoded last. */
+  private lastPoint = 0;
 
   constructor(private readonly o: PointMapperOptions) {
     this.encode = { v2: o.v2, integerFields: new Set(o.integerFields), onLossy: o.onLossy };
@@ -96,21 +112,29 @@ export class PointMapper {
 
   private single(line: string): MappedLines {
     this.one.lines[0] = line;
+    this.one.points[0] = this.lastPoint;
     return this.one;
   }
 
   private mapArray(items: unknown[], input: PointInput, nowMs: number): MappedLines {
     if (items.length === 0) throw badPoint('nothing to write: the array is empty');
     const lines: string[] = [];
+    const points: number[] = [];
     const errors: EngineError[] = [];
     let stamped = true;
     for (let i = 0; i < items.length; i++) {
       const item = items[i];
       try {
         if (typeof item === 'string') {
-          for (const c of checkLines(item, this.o.v2)) { lines.push(c.line); stamped &&= c.stamped; }
-        } else if (isExplicitPoint(item)) lines.push(this.point(item, input, nowMs));
-        else throw badPoint('it is neither a point {measurement, tags, fields, timestamp} nor a line-protocol string');
+          for (const c of checkLines(item, this.o.v2)) {
+            lines.push(c.line);
+            points.push(pointOfLine(c.line, c.stamped));
+            stamped &&= c.stamped;
+          }
+        } else if (isExplicitPoint(item)) {
+          lines.push(this.point(item, input, nowMs));
+          points.push(this.lastPoint);
+        } else throw badPoint('it is neither a point {measurement, tags, fields, timestamp} nor a line-protocol string');
       } catch (err) {
         const e = err as EngineError;
         errors.push(new EngineError(e.reason ?? 'bad-point', `element ${i}: ${e.message}`));
@@ -120,7 +144,7 @@ export class PointMapper {
       if (errors.length === 1) throw errors[0];
       throw badPoint(`nothing to write: ${errors.map((e) => e.message).join('; ')}`);
     }
-    return { lines, stamped, errors };
+    return { lines, points, stamped, errors };
   }
 
   private measurementOf(own: unknown, input: PointInput): string {
@@ -146,31 +170,67 @@ export class PointMapper {
     return input.timestamp === undefined || input.timestamp === null ? msToPrecision(nowMs, p) : timestampIn(input.timestamp, p);
   }
 
+  /** A line of `series`, `fields` and `timestamp`; its point id goes to `lastPoint`. */
+  private line(measurement: string, series: Series, fields: Record<string, unknown>, timestamp: string): string {
+    const line = appendFields(series.text, fields, measurement, this.encode, this.shapes);
+    this.lastPoint = pointId(series.hash, timestamp);
+    return `${line} ${timestamp}`;
+  }
+
+  private series(measurement: string, tags: Record<string, unknown> | undefined): Series {
+    const text = encodeSeries(measurement, tags, this.encode, this.shapes);
+    return { text, hash: seriesHash(text) };
+  }
+
+  /** The series of `measurement` with the key as its only tag (none when the key is empty or not written). */
+  private seriesOfKey(measurement: string, key: unknown): Series {
+    if (!this.o.keyTag || key === null || key === '') key = undefined;
+    let byKey = this.keySeries.get(measurement);
+    let s = byKey?.get(key);
+    if (s !== undefined) return s;
+    if (key === undefined) s = this.series(measurement, undefined);
+    else {
+      this.keyTags[this.o.keyTag] = key;
+      s = this.series(measurement, this.keyTags);
+    }
+    if (++this.keySeriesCount > MAX_SERIES) {
+      this.keySeries.clear();
+      this.keySeriesCount = 1;
+      byKey = undefined;
+    }
+    if (!byKey) this.keySeries.set(measurement, byKey = new Map());
+    byKey.set(key, s);
+    return s;
+  }
+
   private point(p: { measurement?: unknown; tags?: unknown; fields: Record<string, unknown>; timestamp?: unknown }, input: PointInput,
     nowMs: number): string {
     if (p.tags !== undefined && !isObject(p.tags)) throw badPoint('the tags of a point must be an object');
     const ts = p.timestamp === undefined || p.timestamp === null ? this.timeOf(input, nowMs) : timestampIn(p.timestamp, this.o.precision);
-    return encodeLine(this.measurementOf(p.measurement, input), p.tags as Record<string, unknown> | undefined, p.fields, ts, this.encode, this.shapes);
+    const measurement = this.measurementOf(p.measurement, input);
+    return this.line(measurement, this.series(measurement, p.tags as Record<string, unknown> | undefined), p.fields, ts);
   }
 
   private fields(f: Record<string, unknown>, input: PointInput, nowMs: number): string {
-    let tags: Record<string, unknown> | undefined;
-    let fields = f;
-    if (this.tagProps.size > 0) {
-      tags = {};
-      fields = {};
-      for (const k in f) {
-        if (this.tagProps.has(k)) tags[k] = f[k];
-        else fields[k] = f[k];
-      }
+    const measurement = this.measurementOf(undefined, input);
+    const ts = this.timeOf(input, nowMs);
+    if (this.tagProps.size === 0) return this.line(measurement, this.seriesOfKey(measurement, input.key), f, ts);
+    const tags: Record<string, unknown> = {};
+    const fields: Record<string, unknown> = {};
+    for (const k in f) {
+      if (this.tagProps.has(k)) tags[k] = f[k];
+      else fields[k] = f[k];
     }
     const key = input.key;
-    if (this.o.keyTag && key !== undefined && key !== null && key !== '') (tags ??= this.keyTags)[this.o.keyTag] = key;
-    return encodeLine(this.measurementOf(undefined, input), tags, fields, this.timeOf(input, nowMs), this.encode, this.shapes);
+    if (this.o.keyTag && key !== undefined && key !== null && key !== '') tags[this.o.keyTag] = key;
+    return this.line(measurement, this.series(measurement, tags), fields, ts);
   }
 }
 
 function passThrough(checked: { line: string; stamped: boolean }[]): MappedLines {
   if (checked.length === 0) throw badPoint('nothing to write: the text holds no line');
-  return { lines: checked.map((c) => c.line), stamped: checked.every((c) => c.stamped), errors: NO_ERRORS };
+  return {
+    lines: checked.map((c) => c.line), points: checked.map((c) => pointOfLine(c.line, c.stamped)), stamped: checked.every((c) => c.stamped),
+    errors: NO_ERRORS,
+  };
 }

@@ -13,6 +13,7 @@
  * Nothing here is dropped silently: the library's own buffering and retry are not used (its timer flushes
  * swallow failures and its close() discards the retry buffer); the transport only sends one batch.
  */
+import { pointOfLine } from './point-id';
 import { judge, type WriteResponse } from './responses';
 import { DEFAULT_RETRY, retryDelay, type RetryOptions } from './retry';
 import type { Precision } from './time';
@@ -133,25 +134,6 @@ interface Entry { line: string; stamped: boolean; ticket: Ticket; seq: number; p
 
 /** Lines handed from a closing writer to its successor (redeploy): per target, in order. */
 export interface ParkedLines { targets: { target: WriteTarget; entries: Entry[] }[] }
-
-/**
- * Which point a line writes, as a 32-bit hash of its series (measurement and tags) and timestamp; 0 for a line
- * without a timestamp (the server's time: it never writes the same point as another line). Two points with the
- * same hash only make one of them wait for the other.
- */
-function pointOf(line: string, stamped: boolean): number {
-  if (!stamped) return 0;
-  let h = 0x811c9dc5;
-  let i = 0;
-  for (; i < line.length; i++) {
-    const c = line.charCodeAt(i);
-    if (c === 32) break;
-    h = Math.imul(h ^ c, 0x01000193);
-    if (c === 92 && i + 1 < line.length) { i++; h = Math.imul(h ^ line.charCodeAt(i), 0x01000193); }
-  }
-  for (let j = line.lastIndexOf(' ') + 1; j < line.length; j++) h = Math.imul(h ^ line.charCodeAt(j), 0x01000193);
-  return (h >>> 1) || 1;
-}
 
 /**
  * One request at a time, with its retries: a batch, then what it leaves to send again (a retry, halves, the lines
@@ -275,14 +257,21 @@ export class InfluxWriter {
     return at;
   }
 
-  /** Queues lines for `target`; `ticket` hears how each ends. `stamped`: every line carries its timestamp. */
-  add(target: WriteTarget, lines: readonly string[], stamped: boolean, ticket: Ticket): void {
+  /**
+   * Queues lines for `target`; `ticket` hears how each ends. `stamped`: every line carries its timestamp.
+   * `points`: the point id of each line (point-id.ts), when the caller has them; computed from the lines otherwise.
+   */
+  add(target: WriteTarget, lines: readonly string[], stamped: boolean, ticket: Ticket, points?: readonly number[]): void {
     if (this.detached) throw new Error('the writer was closed');
     if (this.o.overflow === 'drop-oldest') this.makeRoom(lines.length);
     const q = this.queue(target);
     const wasEmpty = q.waiting === 0;
+    // Point ids only matter when several requests may be in flight.
     const lanes = q.lanes.length > 1;
-    for (const line of lines) q.push({ line, stamped, ticket, seq: ++this.seq, point: lanes ? pointOf(line, stamped) : 0 });
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i];
+      q.push({ line, stamped, ticket, seq: ++this.seq, point: !lanes ? 0 : points ? points[i] : pointOfLine(line, stamped) });
+    }
     this.unsettled += lines.length;
     if (wasEmpty && this.o.flushIntervalMs > 0 && q.flushTimer === undefined) {
       q.flushTimer = this.clock.setTimeout(() => { q.flushTimer = undefined; q.due = true; this.pump(q); }, this.o.flushIntervalMs);
@@ -345,7 +334,7 @@ export class InfluxWriter {
   adopt(parked: ParkedLines): void {
     for (const { target, entries } of parked.targets) {
       const q = this.queue(target);
-      for (const e of entries) q.push({ ...e, seq: ++this.seq, point: q.lanes.length > 1 ? pointOf(e.line, e.stamped) : 0 });
+      for (const e of entries) q.push({ ...e, seq: ++this.seq, point: q.lanes.length > 1 ? pointOfLine(e.line, e.stamped) : 0 });
       this.unsettled += entries.length;
       q.due = true;
       this.pump(q);
@@ -448,7 +437,7 @@ export class InfluxWriter {
       lane.attempts = 0;
       switch (v.kind) {
         case 'written':
-          for (const e of batch) this.settle(e, 'written');
+          this.settleAll(batch, 'written');
           break;
         case 'lines': {
           const again: Entry[] = [];
@@ -491,24 +480,32 @@ export class InfluxWriter {
   }
 
   private giveUp(batch: Entry[], text: string): void {
-    for (const e of batch) this.settle(e, 'failed', text);
+    this.settleAll(batch, 'failed', text);
     this.events.failed?.(text, batch.length);
   }
 
   private settle(e: Entry, outcome: LineOutcome, text?: string): void {
-    if (outcome === 'written') this.stats.written++;
-    else if (outcome === 'rejected') this.stats.rejected++;
-    else if (outcome === 'failed') this.stats.failed++;
-    this.unsettled--;
+    this.settleAll([e], outcome, text);
+  }
+
+  /** Settles lines that ended the same way: the counts, barriers and waiting callers once, then each line's ticket. */
+  private settleAll(entries: Entry[], outcome: LineOutcome, text?: string): void {
+    const n = entries.length;
+    if (outcome === 'written') this.stats.written += n;
+    else if (outcome === 'rejected') this.stats.rejected += n;
+    else if (outcome === 'failed') this.stats.failed += n;
+    this.unsettled -= n;
     if (this.barriers.length > 0) {
       this.barriers = this.barriers.filter((b) => {
-        if (e.seq <= b.upTo && --b.remaining === 0) { b.resolve(); return false; }
-        return true;
+        for (const e of entries) if (e.seq <= b.upTo) b.remaining--;
+        if (b.remaining > 0) return true;
+        b.resolve();
+        return false;
       });
     }
     if (this.roomWaiters.length > 0 && this.unsettled < this.o.maxLines) {
       for (const w of this.roomWaiters.splice(0)) w();
     }
-    e.ticket.settle(outcome, text);
+    for (const e of entries) e.ticket.settle(outcome, text);
   }
 }
