@@ -7,6 +7,8 @@
 #   bash scripts/services/kafka.sh status   "running ..." (exit 0) or "not running" (exit 3)
 #   bash scripts/services/kafka.sh env      KAFKA_* lines for tests: `eval "$(bash scripts/services/kafka.sh env)"`
 #   bash scripts/services/kafka.sh reset    stop, then delete the run dir (topics, offsets, SCRAM password)
+#   bash scripts/services/kafka.sh freeze   SIGSTOP: the broker keeps its connections open and answers nothing
+#   bash scripts/services/kafka.sh thaw     SIGCONT: it answers again (a test of a broker that hangs)
 #
 # Listeners (all on 127.0.0.1):
 #   PLAINTEXT   ${STREAMKIT_KAFKA_PORT:-19092}
@@ -338,6 +340,12 @@ status() {
   return 3
 }
 
+# freeze / thaw: SIGSTOP / SIGCONT to the running broker.
+signal_broker() {
+  sk_pid_alive "$PIDFILE" "$MARKER" || sk_die "$NAME" "the broker is not running"
+  kill "-$1" "$(cat "$PIDFILE")"
+}
+
 print_env() {
   [[ -f "$RUN/sasl.password" && -f "$TLS/ca.pem" ]] ||
     sk_die "$NAME" "no broker formatted in $RUN yet: run 'bash scripts/services/kafka.sh start' first"
@@ -369,8 +377,10 @@ start | stop | reset)
   ;;
 status) status ;;
 env) print_env ;;
+freeze) signal_broker STOP ;;
+thaw) signal_broker CONT ;;
 *)
-  echo "usage: bash scripts/services/kafka.sh start|stop|status|env|reset" >&2
+  echo "usage: bash scripts/services/kafka.sh start|stop|status|env|reset|freeze|thaw" >&2
   exit 2
   ;;
 esac

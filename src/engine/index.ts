@@ -37,3 +37,4 @@ export {
   type WriterEvents, type WriterStats, type ParkedLines,
 } from './influx/writer';
 export { ClientTransport, type ApiVersion, type ConnectionOptions } from './influx/client-transport';
+export { ServerProbe, type Reachability } from './influx/probe';

@@ -5,8 +5,8 @@
  */
 import type { Node, NodeAPI } from 'node-red';
 import {
-  ClientTransport, EngineError, InfluxWriter, MessageTicket, PRECISIONS, PointMapper, registry,
-  type ParkedLines, type PointInput, type Precision, type TicketOutcome, type TimeSource, type WriteTarget,
+  ClientTransport, EngineError, InfluxWriter, MessageTicket, PRECISIONS, PointMapper, ServerProbe, registry,
+  type ParkedLines, type PointInput, type Precision, type RetryOptions, type TicketOutcome, type TimeSource, type WriteTarget,
 } from '../engine';
 import type { InfluxConfigNode, InfluxConnection, InfluxWriteNodeConfig } from './shared/config';
 import { refuseConfig, translator, type Translate } from './shared/i18n';
@@ -52,6 +52,7 @@ export = function (RED: NodeAPI) {
     let readers: RecordReaders;
     let writer: InfluxWriter;
     let transport: ClientTransport;
+    let retry: RetryOptions;
     const lossy = new Set<string>();
     let droppedSinceWarning = 0;
     let retryStreak = 0;
@@ -81,16 +82,17 @@ export = function (RED: NodeAPI) {
       const retryMax = positive(config.retryMaxDelay ?? 30, 'the longest retry delay') * 1000;
       if (retryMax < retryMin) throw new Error('the longest retry delay is shorter than the first');
       transport = new ClientTransport({ ...conn.connection, batchSize });
+      retry = {
+        minDelayMs: retryMin, maxDelayMs: retryMax, base: 2, jitterMs: Math.min(1000, retryMin / 5),
+        maxRetryTimeMs: nonNegative(config.maxRetryTime, 'the retry time limit') * 1000,
+      };
       writer = new InfluxWriter(transport, {
         batchSize,
         maxInFlight: positive(config.maxInFlight ?? 4, 'the number of parallel requests', true),
         flushIntervalMs: nonNegative(durationField(config.flushInterval ?? 1, config.flushIntervalUnits || 's', 'the flush interval'), 'the flush interval'),
         maxLines: positive(config.maxLines ?? 100000, 'the buffer size', true),
         overflow: config.overflow === 'drop-oldest' ? 'drop-oldest' : 'block',
-        retry: {
-          minDelayMs: retryMin, maxDelayMs: retryMax, base: 2, jitterMs: Math.min(1000, retryMin / 5),
-          maxRetryTimeMs: nonNegative(config.maxRetryTime, 'the retry time limit') * 1000,
-        },
+        retry,
       }, undefined, {
         dropped: (n) => { droppedSinceWarning += n; },
         retrying: (text, delayMs) => {
@@ -108,11 +110,21 @@ export = function (RED: NodeAPI) {
     const parked = registry.take(node.id, HANDOVER_KEY) as ParkedLines | undefined;
     if (parked) writer.adopt(parked);
 
+    // Whether the server can be reached, known before the first message: a ring until it answers.
+    let warned = false;
+    const probe = new ServerProbe(() => transport.ping(), retry, () => {
+      if (probe.state === 'unreachable' && !warned) {
+        warned = true;
+        node.warn(t('warnings.unreachable', { error: probe.lastError }));
+      }
+      status.refresh();
+    });
     // Metrics: in = points taken in (the status rate), written, buffered, retries, dropped; errors = failed messages.
-    const status = new StatusReporter(node, t, () => details(writer, t), () => ({
+    const status = new StatusReporter(node, t, () => details(writer, probe, t), () => ({
       buffered: writer.buffered, written: writer.stats.written, retries: writer.stats.retries, dropped: writer.stats.dropped,
-    }), () => (writer.nextRetryAt !== undefined ? 'warn' : 'ok'));
+    }), () => (writer.nextRetryAt !== undefined || probe.state !== 'reachable' ? 'warn' : 'ok'));
     status.refresh();
+    probe.start();
     const ticker = setInterval(() => {
       if (writer.nextRetryAt === undefined) retryStreak = 0;
       if (droppedSinceWarning > 0) {
@@ -123,6 +135,7 @@ export = function (RED: NodeAPI) {
     ticker.unref?.();
 
     const finish = (o: TicketOutcome, done: Done) => {
+      if (o.written > 0) probe.reached();
       if (o.rejected.length > 0) done(status.failure(new EngineError('write-rejected', [...o.rejected, ...o.failed].join('; '))));
       else if (o.failed.length > 0) done(status.failure(new EngineError('write-failed', o.failed.join('; '))));
       else done();
@@ -191,6 +204,7 @@ export = function (RED: NodeAPI) {
 
     node.on('close', (removed: boolean, done: () => void) => {
       clearInterval(ticker);
+      probe.stop();
       status.close();
       // Messages waiting for room go in now; then a last flush, shorter when InfluxDB is failing and the lines
       // can go to the next instance instead.
@@ -214,8 +228,10 @@ export = function (RED: NodeAPI) {
   RED.nodes.registerType('streamkit-influxdb-write', InfluxWriteNode as never);
 };
 
-function details(w: InfluxWriter, t: Translate): string[] {
+function details(w: InfluxWriter, probe: ServerProbe, t: Translate): string[] {
   const parts: string[] = [];
+  if (probe.state === 'connecting') parts.push(t('status.connecting'));
+  else if (probe.state === 'unreachable') parts.push(t('status.unreachable', { reason: (probe.lastError ?? '').slice(0, 60) }));
   if (w.buffered > 0) parts.push(t('status.buffered', { count: w.buffered }));
   const next = w.nextRetryAt;
   if (next !== undefined) parts.push(t('status.retrying', { seconds: Math.max(0, Math.ceil((next - Date.now()) / 1000)) }));

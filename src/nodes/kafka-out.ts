@@ -16,6 +16,8 @@ import { StatusReporter } from './shared/status';
 const ACKS = { all: -1, leader: 1, none: 0 } as const;
 const COMPRESSION = { none: 0, gzip: 1, snappy: 2 } as const;
 const OVERFLOW_WARNING_MS = 10000;
+/** Disconnecting from the brokers when the node stops may take this long, at most. */
+const RELEASE_MS = 2000;
 
 export = function (RED: NodeAPI) {
   function KafkaOutNode(this: Node, config: KafkaOutConfig) {
@@ -42,7 +44,8 @@ export = function (RED: NodeAPI) {
         lingerMs: whole(config.linger, 0, 'linger'), batchSize: whole(config.batchSize, 1, 'batch size'),
         maxBuffered: whole(config.maxBuffered, 1, 'buffer size'),
       }, (state, err) => {
-        if (state === 'retrying' && err) node.warn(describeError(t, err));
+        // Once per spell of unreachable brokers; a refused login or TLS failure is an error of the configuration.
+        if (state === 'retrying' && err) (err.retriable ? node.warn : node.error).call(node, describeError(t, err));
         status.refresh();
       });
     } catch (err) {
@@ -51,13 +54,17 @@ export = function (RED: NodeAPI) {
     }
     const connection = broker.connection!;
     connection.acquire();
+    // Not connected (yet): a ring, yellow while connecting or the brokers cannot be reached, red when they refuse.
     const status = new StatusReporter(node, t, () => {
       const parts = [];
       if (sink.buffered > 0) parts.push(t('status.buffered', { count: sink.buffered }));
-      if (sink.state !== 'ready') parts.push(t(`status.${sink.state === 'retrying' ? 'reconnecting' : 'connecting'}`));
+      if (sink.state === 'connecting') parts.push(t('status.connecting'));
+      else if (sink.state === 'retrying') parts.push(t('status.unreachable', { reason: brief(sink.lastError?.message) }));
       return parts;
-    }, () => ({ buffered: sink.buffered, inFlight: sink.buffered }), () => (sink.state === 'ready' ? 'ok' : 'warn'));
+    }, () => ({ buffered: sink.buffered, inFlight: sink.buffered }),
+    () => (sink.state === 'ready' ? 'ok' : sink.state === 'retrying' && sink.lastError?.retriable === false ? 'error' : 'warn'));
     status.refresh();
+    sink.connect();
 
     let lastOverflowWarning = 0;
     /** The record for one message, or one element of a batch; throws a KafkaError when it cannot be one. */
@@ -117,11 +124,13 @@ export = function (RED: NodeAPI) {
 
     node.on('close', (_removed: boolean, done: () => void) => {
       status.close();
-      const timeout = Math.max(500, Number((RED.settings as { nodeCloseTimeout?: number }).nodeCloseTimeout ?? 15000) - 3000);
+      // Acknowledgements get most of Node-RED's close timeout while they come; disconnecting at most RELEASE_MS.
+      const timeout = Math.max(500, Number((RED.settings as { nodeCloseTimeout?: number }).nodeCloseTimeout ?? 15000) - 3000 - RELEASE_MS);
       void sink.close(timeout).then(async (left) => {
-        // Not failed: a source upstream that commits only completed work will deliver them again.
+        // Not failed: done() is never called for them, so a source upstream that commits only completed work (kafka
+        // in) delivers them again; failing them would complete them and let it commit records never written.
         if (left > 0) node.warn(t('warnings.closed-undelivered', { count: left }));
-        await connection.release();
+        await connection.release(RELEASE_MS);
       }).finally(() => done());
     });
   }
@@ -135,6 +144,11 @@ function partitionReader(c: KafkaOutConfig): (msg: Msg) => unknown {
   }
   if (c.partitionType === 'msg') return compileGetter(c.partition || 'partition') as (msg: Msg) => unknown;
   return () => undefined;
+}
+
+/** An error message short enough for a status. */
+function brief(text = ''): string {
+  return text.length > 60 ? `${text.slice(0, 59)}…` : text;
 }
 
 function whole(v: unknown, min: number, name: string): number {

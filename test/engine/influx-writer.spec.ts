@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import {
-  ClientTransport, InfluxWriter, MessageTicket, judge, retryAfterMs, retryDelay,
+  ClientTransport, InfluxWriter, MessageTicket, ServerProbe, judge, retryAfterMs, retryDelay,
   type Clock, type TicketOutcome, type WriteResponse, type WriteTarget, type WriterOptions,
 } from '../../src/engine';
 import { FakeInflux } from '../helpers/fake-influx';
@@ -305,6 +305,34 @@ describe('engine: retry delays', () => {
   });
 });
 
+describe('engine: InfluxDB server probe', () => {
+  it('asks until the server answers, with the retry delays, and never again after it did or a write was acknowledged', async () => {
+    const clock = new FakeClock();
+    const answers: WriteResponse[] = [{ status: 0, body: 'connect ECONNREFUSED 127.0.0.1:1' }, { status: 503, body: '{"message":"not ready"}' }, { status: 404, body: '' }];
+    const asked: number[] = [];
+    const probe = new ServerProbe(async () => { asked.push(clock.t); return answers[asked.length - 1]; }, OPTS.retry, () => undefined, clock);
+    assert.equal(probe.state, 'connecting');
+    probe.start();
+    await clock.advance(0);
+    assert.deepEqual([probe.state, probe.lastError], ['unreachable', 'no answer: connect ECONNREFUSED 127.0.0.1:1']);
+    await clock.advance(1000);
+    assert.deepEqual([probe.state, probe.lastError], ['unreachable', 'HTTP 503: not ready']);
+    await clock.advance(2000);
+    assert.equal(probe.state, 'reachable', 'any answer below 500 comes from a server that is up');
+    assert.deepEqual(asked.map((t) => t - asked[0]), [0, 1000, 3000], 'backoff 1 s, then 2 s');
+    await clock.advance(60000);
+    assert.equal(asked.length, 3);
+
+    const stopped = new ServerProbe(async () => { asked.push(clock.t); return answers[0]; }, OPTS.retry, () => undefined, clock);
+    stopped.start();
+    await clock.advance(0);
+    stopped.reached();
+    await clock.advance(60000);
+    assert.equal(stopped.state, 'reachable');
+    assert.equal(asked.length, 4, 'a write acknowledged ends the asking');
+  });
+});
+
 describe('engine: client-library transport', () => {
   let fake: FakeInflux;
   beforeEach(async () => { fake = await FakeInflux.start(); });
@@ -319,6 +347,20 @@ describe('engine: client-library transport', () => {
     assert.deepEqual(fake.requests.map((r) => [r.path, r.query.get('org'), r.query.get('bucket'), r.query.get('precision'), r.headers.authorization, r.lines]),
       [['/api/v2/write', 'o', 'b', 'us', 'Token tok', lines], ['/api/v2/write', 'o', 'b', 'us', 'Token tok', lines]]);
     t.dispose();
+  });
+
+  it('asks /health (v2) or /ping (v1) for a health check, writing nothing', async () => {
+    for (const [version, path] of [['v2', '/health'], ['v1', '/ping']] as const) {
+      const t = new ClientTransport({ url: fake.url, version, token: 'tok', timeoutMs: 2000, batchSize: 2 });
+      assert.equal((await t.ping()).status, version === 'v2' ? 200 : 204);
+      assert.equal(fake.probes.at(-1)?.path, path);
+      t.dispose();
+    }
+    fake.health = () => ({ status: 503, body: '{"message":"not ready"}' });
+    const t = new ClientTransport({ url: fake.url, version: 'v2', timeoutMs: 2000, batchSize: 2 });
+    assert.deepEqual(await t.ping(), { status: 503, body: '{"message":"not ready"}', retryAfter: undefined });
+    t.dispose();
+    assert.equal(fake.requests.length, 0);
   });
 
   it('v1: POSTs to /write with db, rp and precision; no answer is status 0', async () => {

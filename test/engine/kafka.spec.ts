@@ -588,6 +588,50 @@ describe('engine/kafka: KafkaSink', () => {
     assert.ok(Date.now() - t0 < 1000);
   });
 
+  it('connects before the first record: retrying with the reason while the brokers cannot be reached, ready once they can', async () => {
+    let attempts = 0;
+    const producer = { sendBatch: async () => undefined };
+    const states: string[] = [];
+    const sink = new KafkaSink(async () => {
+      if (++attempts < 3) throw Object.assign(new Error('Connection error: connect ECONNREFUSED 127.0.0.1:1'), { name: 'KafkaJSConnectionError', retriable: true });
+      return producer;
+    }, opts, (st) => states.push(st));
+    assert.equal(sink.state, 'connecting');
+    sink.connect();
+    await until(() => states.includes('retrying'));
+    assert.equal(sink.lastError?.reason, 'connection');
+    assert.match(sink.lastError!.message, /ECONNREFUSED/);
+    await until(() => sink.state === 'ready', 5000);
+    assert.equal(attempts, 3, 'tried again after a backoff until connected');
+    assert.deepEqual(states, ['retrying', 'ready']);
+    assert.equal(await sink.close(10), 0);
+  });
+
+  it('stops trying to connect when closed', async () => {
+    let attempts = 0;
+    const sink = new KafkaSink(async () => {
+      attempts++;
+      throw Object.assign(new Error('Connection error'), { name: 'KafkaJSConnectionError', retriable: true });
+    }, opts);
+    sink.connect();
+    await until(() => sink.state === 'retrying');
+    await sink.close(10);
+    await new Promise((r) => setTimeout(r, 700));
+    assert.equal(attempts, 1, 'no attempt after close');
+  });
+
+  it('stops waiting on close when acknowledgements stop coming', async () => {
+    let calls = 0;
+    const producer = { sendBatch: () => (++calls === 1 ? Promise.resolve() : new Promise<void>(() => undefined)) };
+    const sink = new KafkaSink(async () => producer, { ...opts, batchSize: 1 });
+    const acked: string[] = [];
+    for (const v of ['a', 'b', 'c']) sink.send(rec(v), () => acked.push(v));
+    await until(() => acked.length === 1);
+    const t0 = Date.now();
+    assert.equal(await sink.close(10000, 100), 2, 'b is in a request that never returns, c waits behind it');
+    assert.ok(Date.now() - t0 < 2000, `gave up after no acknowledgement for 100 ms, not the 10 s timeout (${Date.now() - t0} ms)`);
+  });
+
   it('waits on close for queued records, then reports those left undelivered', async () => {
     const producer = { sendBatch: () => new Promise<void>(() => undefined) };
     const sink = new KafkaSink(async () => producer, opts);

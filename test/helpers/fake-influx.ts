@@ -6,6 +6,9 @@
  *   const influx = await FakeInflux.start();
  *   influx.answer = (req) => ({ status: 503, headers: { 'retry-after': '1' } });
  *   influx.written()  // lines of the requests answered 2xx, in order
+ *
+ * Health checks (`GET /health`, `GET /ping`, as a write node makes when it starts) are kept apart in `probes`
+ * and answered by `health` (up by default), so that `requests` holds the writes only.
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -18,19 +21,23 @@ export class FakeInflux {
   readonly requests: FakeRequest[] = [];
   /** What to answer; may return a promise (to hold a request until the spec lets it go). */
   answer: (req: FakeRequest, index: number) => FakeAnswer | Promise<FakeAnswer> = () => ({ status: 204 });
+  readonly probes: FakeRequest[] = [];
+  /** What to answer a health check: InfluxDB 2.x's `/health` and the `/ping` of every version, by default. */
+  health: (req: FakeRequest) => FakeAnswer = (req) => (req.path === '/health'
+    ? { status: 200, body: '{"name":"influxdb","message":"ready for queries and writes","status":"pass"}' } : { status: 204 });
   private readonly answered: { req: FakeRequest; status: number }[] = [];
 
   private constructor(private readonly server: http.Server, readonly url: string) {}
 
-  /** `tls`: serve https with this key and certificate (PEM). */
-  static start(tls?: { key: string; cert: string }): Promise<FakeInflux> {
+  /** `tls`: serve https with this key and certificate (PEM); `port`: listen there (default: any free port). */
+  static start(tls?: { key: string; cert: string }, port = 0): Promise<FakeInflux> {
     return new Promise((resolve) => {
       let fake: FakeInflux;
       const handler = (req: http.IncomingMessage, res: http.ServerResponse) => fake.handle(req, res);
       const server = tls ? https.createServer(tls, handler) : http.createServer(handler);
-      server.listen(0, '127.0.0.1', () => {
-        const { port } = server.address() as { port: number };
-        fake = new FakeInflux(server, `${tls ? 'https' : 'http'}://127.0.0.1:${port}`);
+      server.listen(port, '127.0.0.1', () => {
+        const bound = (server.address() as { port: number }).port;
+        fake = new FakeInflux(server, `${tls ? 'https' : 'http'}://127.0.0.1:${bound}`);
         resolve(fake);
       });
     });
@@ -45,6 +52,13 @@ export class FakeInflux {
       const u = new URL(req.url ?? '/', this.url);
       const r: FakeRequest = { method: req.method ?? '', path: u.pathname, query: u.searchParams, headers: req.headers,
         lines: body.length ? body.toString('utf8').split('\n') : [] };
+      if (r.method === 'GET' && (r.path === '/health' || r.path === '/ping')) {
+        this.probes.push(r);
+        const a = this.health(r);
+        res.writeHead(a.status, { 'content-type': 'application/json; charset=utf-8', ...a.headers });
+        res.end(a.body ?? '');
+        return;
+      }
       const index = this.requests.push(r) - 1;
       void Promise.resolve(this.answer(r, index)).then((a) => {
         this.answered.push({ req: r, status: a.status });

@@ -54,7 +54,7 @@ export class NodeRedProcess {
   get running(): boolean { return this.child !== null && this.child.exitCode === null && this.child.signalCode === null; }
   get pid(): number | undefined { return this.child?.pid; }
 
-  /** Prepares the user directory and starts the runtime; resolves once its HTTP server answers. */
+  /** Prepares the user directory and starts the runtime; resolves once it has started its flows. */
   static async start(options: NodeRedProcessOptions = {}): Promise<NodeRedProcess> {
     const ownUserDir = !options.userDir;
     const opts = {
@@ -94,9 +94,14 @@ export class NodeRedProcess {
     fs.writeFileSync(path.join(userDir, 'settings.js'), `module.exports = ${JSON.stringify(all, null, 2)};\n`);
   }
 
-  /** Starts (or restarts) the runtime on the same user directory and port. */
+  /**
+   * Starts (or restarts) the runtime on the same user directory and port; resolves once it has started its flows.
+   * Node-RED answers HTTP before it has loaded its flow file: a deploy in between races that loading, which can then
+   * replace the deployed nodes' credentials with those it read (none, on a first start) or inject before the flows run.
+   */
   async start(): Promise<void> {
     if (this.running) throw new Error('Node-RED is already running');
+    const from = this.output.length;
     const red = path.join(this.opts.nodeRedDir, 'red.js');
     const child = spawn(this.opts.nodeBin, [red, '-u', this.userDir, '-s', path.join(this.userDir, 'settings.js')], {
       cwd: this.userDir,
@@ -118,6 +123,7 @@ export class NodeRedProcess {
       if (Date.now() > deadline) throw new Error(`Node-RED did not answer on ${this.url} within 60 s:\n${this.output.slice(-3000)}`);
       await sleep(100);
     }
+    await this.waitForOutput(/Started flows|Waiting for missing types/, Math.max(0, deadline - Date.now()), from);
   }
 
   /** Resolves when the output (since `from`, a length of `output`) matches `re`. */

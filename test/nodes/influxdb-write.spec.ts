@@ -11,12 +11,17 @@ import path from 'node:path';
 import type { NodeInitializer } from 'node-red';
 import { FakeInflux, deferred, type FakeAnswer } from '../helpers/fake-influx';
 import { attachInflux, influxFlow, startInflux as start } from '../helpers/influx-flow';
+import { freePort } from '../helpers/node-red-process';
 import { EOS, errorText, expectRefused, helper, nodes, settle, statuses, type Conf, type Msg, type Running } from './util';
 
 const send = (r: Running, ...msgs: Msg[]) => { for (const m of msgs) r.node.receive(m); };
 const result = (key: string, start: number, payload: Conf, extra: Conf = {}): Msg =>
   ({ payload, key, topic: key, window: { type: 'tumbling', start, end: start + 1000 }, timing: 'ON_TIME', pane: 1, timestamp: start + 999, ...extra });
 const texts = (r: Running) => statuses(r.node).map((s) => s.text ?? '');
+async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
+  for (const end = Date.now() + ms; !cond(); await settle(20)) if (Date.now() > end) throw new Error(`no ${what} within ${ms} ms`);
+}
+const green = (r: Running) => statuses(r.node).at(-1)?.fill === 'green';
 
 describe('streamkit-influxdb-write', function () {
   let influx: FakeInflux;
@@ -287,6 +292,41 @@ describe('streamkit-influxdb-write', function () {
       const [c] = await r.caught.wait(1, 15000);
       assert.equal(c.marker, 'a');
       assert.match(errorText(c.error), /errors\.removed/, 'the catalog text (the test helper shows keys)');
+    });
+  });
+
+  describe('reachability (before any message)', () => {
+    it('shows a ring while InfluxDB cannot be reached, asks again, and turns green once it answers, writing nothing', async () => {
+      const port = await freePort();
+      const r = await start(influxFlow(`http://127.0.0.1:${port}`));
+      await until(() => texts(r).some((s) => s.includes('status.unreachable')), 'unreachable status');
+      assert.ok(statuses(r.node).every((st) => st.shape === 'ring' && st.fill === 'yellow'), JSON.stringify(statuses(r.node)));
+      assert.match(texts(r)[0], /status\.connecting/, 'connecting until the first answer (the test helper shows catalog keys)');
+      const later = await FakeInflux.start(undefined, port);
+      try {
+        await until(() => green(r), 'green status once the server answers');
+        assert.equal(statuses(r.node).at(-1)?.shape, 'dot');
+        assert.deepEqual(later.probes.map((q) => [q.method, q.path]), [['GET', '/health']], 'asked once, and no more');
+        assert.equal(later.requests.length, 0, 'nothing written');
+        assert.equal(r.caught.msgs.length, 0);
+        send(r, { payload: { v: 1 }, timestamp: 1 });
+        await r.completed.wait(1);
+        assert.deepEqual(later.written(), ['m v=1 1']);
+      } finally {
+        await later.close();
+      }
+    });
+
+    it('asks /ping on v1, and takes a server answering 503 to its health check for unreachable', async () => {
+      influx.health = () => ({ status: 503, body: '{"message":"not ready"}' });
+      const r = await start(influxFlow(influx.url, {}, { version: 'v1' }));
+      await until(() => influx.probes.length >= 2, 'a second health check');
+      assert.ok(!green(r));
+      assert.ok(texts(r).some((s) => s.includes('status.unreachable')), texts(r).join(' | '));
+      influx.health = () => ({ status: 204 });
+      await until(() => green(r), 'green status');
+      assert.ok(influx.probes.every((q) => q.method === 'GET' && q.path === '/ping'));
+      assert.equal(influx.requests.length, 0, 'nothing written');
     });
   });
 

@@ -8,32 +8,47 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import path from 'node:path';
 import type { Node, NodeInitializer } from 'node-red';
-import { errorText, errors, helper, lastStatus, nodes, type Msg } from './util';
+/** A local port nobody listens on (free a moment ago): connections are refused at once. */
+import { freePort as closedPort } from '../helpers/node-red-process';
+import { errorText, errors, helper, lastStatus, nodes, statuses, type Msg } from './util';
 
-const catchNode = (): NodeInitializer => {
+const coreNode = (file: string): NodeInitializer => {
   const nodeRed = path.dirname(require.resolve(`${process.env.STREAMKIT_NODE_RED || 'node-red'}/package.json`));
   const dir = path.dirname(require.resolve('@node-red/nodes/package.json', { paths: [nodeRed] }));
-  return require(path.join(dir, 'core', 'common', '25-catch.js')) as NodeInitializer;
+  return require(path.join(dir, 'core', file)) as NodeInitializer;
 };
-const all = () => [nodes.kafkaBroker, nodes.kafkaIn, nodes.kafkaOut, catchNode()];
-
-/** A local port nobody listens on: connections are refused at once. */
-async function closedPort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const { port } = srv.address() as net.AddressInfo;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
+const all = () => [nodes.kafkaBroker, nodes.kafkaIn, nodes.kafkaOut, coreNode('common/25-catch.js'), coreNode('common/24-complete.js')];
 
 const broker = (brokers: string, extra: Msg = {}) => ({ id: 'kb', type: 'streamkit-kafka-broker', name: '', brokers, clientId: '',
   usetls: false, tls: '', sasl: 'none', connectionTimeout: 500, requestTimeout: 1000, ...extra });
-const kin = (extra: Msg = {}) => ({ id: 'kin', type: 'streamkit-kafka-in', z: 't', name: '', broker: 'kb', topicType: 'list', topics: 'a',
+const kin = (extra: Msg = {}) => ({ id: 'kin', type: 'streamkit-kafka-in', z: 't', x: 100, y: 100, name: '', broker: 'kb', topicType: 'list', topics: 'a',
   groupId: 'g', start: 'earliest', valueFormat: 'json', keyFormat: 'string', output: 'record', maxInFlight: 1000, resumeAt: 500,
   deadLetter: false, deadLetterTopic: '', wires: [[]], ...extra });
-const kout = (extra: Msg = {}) => ({ id: 'kout', type: 'streamkit-kafka-out', z: 't', name: '', broker: 'kb', topic: 'a',
+const kout = (extra: Msg = {}) => ({ id: 'kout', type: 'streamkit-kafka-out', z: 't', x: 100, y: 100, name: '', broker: 'kb', topic: 'a',
   valueProp: 'payload', valuePropType: 'msg', keyProp: 'key', keyPropType: 'msg', partition: '', partitionType: 'none', acks: 'all',
   idempotent: false, compression: 'none', linger: 0, batchSize: 100, maxBuffered: 3, batch: false, wires: [], ...extra });
+
+/** A local "broker" that takes every connection and closes it at once, counting them. */
+async function slammingDoor(): Promise<{ port: number; connections: () => number; close: () => Promise<void> }> {
+  let connections = 0;
+  const srv = net.createServer((socket) => { connections++; socket.destroy(); });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+  return { port: (srv.address() as net.AddressInfo).port, connections: () => connections, close: () => new Promise((r) => srv.close(() => r())) };
+}
+
+/** Catch and Complete nodes for kafka out (on the tab: with x/y, or Node-RED takes them for config nodes), wired to helper nodes. */
+const reporters = () => [
+  { id: 'c', type: 'catch', z: 't', x: 100, y: 100, name: '', scope: ['kout'], uncaught: false, wires: [['caught']] },
+  { id: 'caught', type: 'helper', z: 't', x: 100, y: 100 },
+  { id: 'cp', type: 'complete', z: 't', x: 100, y: 100, name: '', scope: ['kout'], uncaught: false, wires: [['completed']] },
+  { id: 'completed', type: 'helper', z: 't', x: 100, y: 100 },
+];
+
+function recorded(id: string): Msg[] {
+  const got: Msg[] = [];
+  (helper.getNode(id) as Node).on('input', (m: object) => { got.push(m as Msg); });
+  return got;
+}
 
 async function load(flow: object[]): Promise<void> {
   await helper.load(all(), [{ id: 't', type: 'tab' }, ...flow] as never);
@@ -86,11 +101,8 @@ describe('streamkit-kafka nodes without a broker', function () {
 
   it('keeps records for unreachable brokers up to its buffer, and fails the rest to Catch nodes, counted', async () => {
     const port = await closedPort();
-    await load([broker(`127.0.0.1:${port}`), kout(),
-      { id: 'c', type: 'catch', z: 't', name: '', scope: ['kout'], uncaught: false, wires: [['caught']] },
-      { id: 'caught', type: 'helper', z: 't' }]);
-    const caught: Msg[] = [];
-    (helper.getNode('caught') as Node).on('input', (m: object) => { caught.push(m as Msg); });
+    await load([broker(`127.0.0.1:${port}`), kout(), ...reporters()]);
+    const caught = recorded('caught');
     const out = helper.getNode('kout') as Node;
     for (let i = 0; i < 5; i++) out.receive({ payload: { i } } as never);
     await new Promise((r) => setTimeout(r, 300));
@@ -102,17 +114,52 @@ describe('streamkit-kafka nodes without a broker', function () {
 
   it('fails a message that cannot be a record (no topic) without touching the others', async () => {
     const port = await closedPort();
-    await load([broker(`127.0.0.1:${port}`), kout({ topic: '' }),
-      { id: 'c', type: 'catch', z: 't', name: '', scope: ['kout'], uncaught: false, wires: [['caught']] },
-      { id: 'caught', type: 'helper', z: 't' }]);
-    const caught: Msg[] = [];
-    (helper.getNode('caught') as Node).on('input', (m: object) => { caught.push(m as Msg); });
+    await load([broker(`127.0.0.1:${port}`), kout({ topic: '' }), ...reporters()]);
+    const caught = recorded('caught');
     (helper.getNode('kout') as Node).receive({ payload: 1 } as never);
     (helper.getNode('kout') as Node).receive({ payload: undefined, topic: 't' } as never);
     await new Promise((r) => setTimeout(r, 200));
     assert.equal(caught.length, 2);
     assert.match(String(caught[0].error.message), /no-topic|no topic/);
     assert.match(String(caught[1].error.message), /payload is undefined/);
+  });
+
+  it('kafka out connects when deployed, before any message, and shows a ring while the brokers cannot be reached', async () => {
+    const door = await slammingDoor();
+    try {
+      await load([broker(`127.0.0.1:${door.port}`), kout()]);
+      const out = helper.getNode('kout') as Node;
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.ok(door.connections() > 0, 'the node tried to reach the brokers without being sent anything');
+      const shown = statuses(out);
+      assert.ok(shown.length > 0 && shown.every((st) => st.shape === 'ring' && st.fill !== 'green'), `never a green dot: ${JSON.stringify(shown)}`);
+      assert.match(String(lastStatus(out)?.text), /status\.connecting|status\.unreachable/);
+      assert.deepEqual(errors(out), [], 'brokers that cannot be reached are not an error of the node');
+    } finally {
+      await door.close();
+    }
+  });
+
+  it('kafka out stops at once when the brokers cannot be reached, leaving its records uncompleted for the source upstream', async () => {
+    const port = await closedPort();
+    await load([broker(`127.0.0.1:${port}`), kout(), ...reporters()]);
+    const caught = recorded('caught');
+    const completed = recorded('completed');
+    const out = helper.getNode('kout') as Node;
+    for (let i = 0; i < 2; i++) out.receive({ payload: { i } } as never);
+    await new Promise((r) => setTimeout(r, 200));
+    // The helper takes its spies off before it stops the flow: the warning on close is recorded here.
+    const warned: string[] = [];
+    const warn = out.warn;
+    out.warn = function (this: Node, w: unknown) { warned.push(String(w)); return warn.call(this, w as never); } as never;
+    const t0 = Date.now();
+    await helper.unload();
+    const took = Date.now() - t0;
+    // Node-RED's close timeout is 15 s; the node must not wait for acknowledgements that cannot come.
+    assert.ok(took < 5000, `closed in ${took} ms`);
+    assert.ok(warned.some((w) => /warnings\.closed-undelivered \{"count":2\}/.test(w)), `counted: ${warned.join(' | ')}`);
+    assert.deepEqual(completed, [], 'not completed: a source that commits only completed work delivers them again');
+    assert.deepEqual(caught, [], 'not failed either (a failed message counts as completed)');
   });
 
   it('kafka in reports brokers it cannot reach and keeps running', async () => {

@@ -103,7 +103,7 @@ describe('message completion through the messaging hooks', function () {
 
   it('keeps a record open while a Catch flow handles its error', async () => {
     const fail = { id: 'fail', type: 'function', z: 'f', name: 'throws', outputs: 1, wires: [[]], func: 'throw new Error("boom");' };
-    const c = { id: 'c', type: 'catch', z: 'f', name: '', scope: ['fail'], uncaught: false, wires: [['handler']] };
+    const c = { id: 'c', type: 'catch', z: 'f', x: 100, y: 100, name: '', scope: ['fail'], uncaught: false, wires: [['handler']] };
     const r = await run([src([['fail']]), fail, c, slow('handler', 120)]);
     assert.ok(r.completedAt >= 110, `completed after ${r.completedAt} ms`);
   });

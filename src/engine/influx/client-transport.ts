@@ -40,6 +40,8 @@ export class ClientTransport implements WriteTransport {
   private readonly influx: InfluxDB;
   private readonly writeApis = new Map<string, WriteApi>();
   private readonly v1Headers: Record<string, string>;
+  /** Ends the requests still out when the node stops. */
+  private readonly aborts = new AbortController();
 
   constructor(private readonly c: ConnectionOptions) {
     this.influx = new InfluxDB({
@@ -99,8 +101,21 @@ export class ClientTransport implements WriteTransport {
     }
   }
 
-  /** Releases the write APIs (they hold no lines: nothing is lost). */
+  /** Asks whether the server is up, writing nothing: v2 `GET /health`, v1 `GET /ping`. Never rejects (status 0: no answer). */
+  async ping(): Promise<WriteResponse> {
+    let status = 200;
+    try {
+      await this.influx.transport.request(this.c.version === 'v2' ? '/health' : '/ping', '',
+        { method: 'GET', headers: { accept: 'text/plain' }, signal: this.aborts.signal }, (_h, code) => { if (code !== undefined) status = code; });
+      return { status, body: '' };
+    } catch (err) {
+      return answerOf(err);
+    }
+  }
+
+  /** Releases the write APIs (they hold no lines: nothing is lost) and ends a `ping` still out. */
   dispose(): void {
+    this.aborts.abort();
     for (const api of this.writeApis.values()) api.dispose();
     this.writeApis.clear();
   }

@@ -35,6 +35,8 @@ export interface ConsumerOptions {
 
 /** kafkajs retries: long enough to ride out a broker restart; consumers that crash anyway are restarted. */
 const RETRY = { initialRetryTime: 300, maxRetryTime: 10000, retries: 10, restartOnFailure: async () => true };
+/** How long the last user's `release` waits for the producers to disconnect. */
+const RELEASE_WAIT_MS = 2000;
 const LOG_LEVELS: Record<number, LogLevel> = { 1: 'error', 2: 'warn', 4: 'info', 5: 'debug' };
 
 /** Parses a broker list: `host:port` entries separated by commas or white space. */
@@ -52,7 +54,7 @@ let snappyRegistered = false;
 
 export class KafkaConnection {
   private readonly kafka: Kafka;
-  private readonly producers = new Map<boolean, { producer: Producer; connected: Promise<Producer> }>();
+  private readonly producers = new Map<boolean, { producer: Producer; connected: Promise<Producer>; ready: boolean }>();
   private users = 0;
 
   constructor(readonly options: KafkaConnectionOptions) {
@@ -86,13 +88,23 @@ export class KafkaConnection {
     this.users++;
   }
 
-  /** A user stops; the last one disconnects the shared producers. */
-  async release(): Promise<void> {
+  /**
+   * A user stops; the last one disconnects the shared producers, waiting at most `waitMs` (a producer whose
+   * requests hang on a broker that stopped answering finishes disconnecting in the background). A producer still
+   * connecting is disconnected again if its connection succeeds later.
+   */
+  async release(waitMs = RELEASE_WAIT_MS): Promise<void> {
     if (--this.users > 0) return;
     const producers = [...this.producers.values()];
     this.producers.clear();
-    // Also those still connecting: disconnecting stops their connection attempts.
-    await Promise.all(producers.map((p) => p.producer.disconnect().catch(() => undefined)));
+    const disconnect = (p: Producer) => p.disconnect().catch(() => undefined);
+    for (const p of producers) if (!p.ready) p.connected.then(disconnect, () => undefined);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      Promise.all(producers.map((p) => disconnect(p.producer))),
+      new Promise<void>((resolve) => { timer = setTimeout(resolve, waitMs); }),
+    ]);
+    clearTimeout(timer);
   }
 
   /** A new consumer (a group member) for one source. */
@@ -109,7 +121,7 @@ export class KafkaConnection {
     let p = this.producers.get(idempotent);
     if (!p) {
       const producer = this.kafka.producer({ idempotent, retry: { ...RETRY, retries: idempotent ? Number.MAX_SAFE_INTEGER : RETRY.retries } });
-      const entry = { producer, connected: producer.connect().then(() => producer) };
+      const entry = { producer, connected: producer.connect().then(() => { entry.ready = true; return producer; }), ready: false };
       this.producers.set(idempotent, entry);
       entry.connected.catch(() => { if (this.producers.get(idempotent) === entry) this.producers.delete(idempotent); });
       p = entry;

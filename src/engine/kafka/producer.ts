@@ -10,6 +10,10 @@
  *   fails at once with `buffer-full` and is counted — never dropped silently.
  * - A batch refused for good (record too large, no such topic, not authorised) is sent again record by record, so
  *   only the records at fault fail.
+ * - `connect()` connects the producer before the first record (a node does when deployed, so that its status tells at
+ *   once whether the brokers can be reached), again after a backoff while they cannot.
+ * - `close()` waits for acknowledgements only while they come; records left unacknowledged keep their `done`
+ *   uncalled (not failed: a source upstream that commits only completed work delivers them again).
  */
 import { KafkaError, toKafkaError } from './errors';
 
@@ -49,6 +53,8 @@ export interface KafkaSinkOptions {
 interface Pending { record: OutRecord; done: Delivered; alone: boolean }
 
 const BACKOFF_MS = [500, 1000, 2000, 5000, 10000];
+/** On close, no acknowledgement for this long means the brokers are not answering: stop waiting. */
+export const CLOSE_STALL_MS = 5000;
 
 export class KafkaSink {
   readonly stats = { sent: 0, failed: 0, overflow: 0, retries: 0 };
@@ -62,6 +68,10 @@ export class KafkaSink {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
   private idle: (() => void) | null = null;
+  /** Called with each acknowledgement while `close` waits. */
+  private acked: (() => void) | null = null;
+  private connecting = false;
+  private backoff: ReturnType<typeof setTimeout> | undefined;
 
   /** `producer()` resolves a connected producer (the shared one of the connection). */
   constructor(private readonly producer: () => Promise<ProducerLike>, readonly options: KafkaSinkOptions,
@@ -86,19 +96,60 @@ export class KafkaSink {
   }
 
   /**
-   * Waits up to `timeoutMs` for every queued record to be acknowledged (only while connected to the brokers), then
-   * stops; resolves how many records are left undelivered (their `done` is not called: a source upstream still holds
-   * them as incomplete).
+   * Connects the producer now, and again after a growing backoff while the brokers cannot be reached (state
+   * `retrying`, `lastError` says why), until it is connected (`ready`) or the sink is closed.
    */
-  async close(timeoutMs: number): Promise<number> {
+  connect(): void {
+    if (this.connecting || this.closed) return;
+    this.connecting = true;
+    let failures = 0;
+    const attempt = (): void => {
+      this.producer().then(() => {
+        this.connecting = false;
+        if (!this.closed && this.state !== 'ready') this.setState('ready');
+      }, (err: unknown) => {
+        if (this.closed) return;
+        const e = toKafkaError(err);
+        this.lastError = e;
+        if (this.state === 'ready') {
+          this.connecting = false;
+          return;
+        }
+        if (this.state !== 'retrying') this.setState('retrying', e);
+        this.backoff = setTimeout(attempt, BACKOFF_MS[Math.min(failures++, BACKOFF_MS.length - 1)]);
+        this.backoff.unref?.();
+      });
+    };
+    attempt();
+  }
+
+  /**
+   * Waits for the queued records to be acknowledged — only while connected to the brokers, up to `timeoutMs`, and
+   * only while acknowledgements come (none for `stallMs` ends the wait) — then stops; resolves how many records are
+   * left undelivered (their `done` is not called: a source upstream still holds them as incomplete).
+   */
+  async close(timeoutMs: number, stallMs = CLOSE_STALL_MS): Promise<number> {
     if (this.buffered > 0 && this.state === 'ready') {
       await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, Math.max(0, timeoutMs));
-        this.idle = () => { clearTimeout(t); resolve(); };
+        const end = setTimeout(finish, Math.max(0, timeoutMs));
+        let stall = setTimeout(finish, Math.min(stallMs, Math.max(0, timeoutMs)));
+        function finish() {
+          clearTimeout(end);
+          clearTimeout(stall);
+          resolve();
+        }
+        this.idle = finish;
+        this.acked = () => {
+          clearTimeout(stall);
+          stall = setTimeout(finish, stallMs);
+        };
       });
     }
     this.closed = true;
+    this.idle = null;
+    this.acked = null;
     clearTimeout(this.timer);
+    clearTimeout(this.backoff);
     return this.buffered;
   }
 
@@ -132,6 +183,7 @@ export class KafkaSink {
         failures = 0;
         if (this.state !== 'ready') this.setState('ready');
         for (const p of batch) p.done();
+        this.acked?.();
       } catch (err) {
         this.inFlight = 0;
         const e = toKafkaError(err);

@@ -3,21 +3,13 @@
  * kafka out keeps its records and sends them once the broker is back, kafka in rejoins and goes on; nothing is lost.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import path from 'node:path';
 import type { Node } from 'node-red';
 import { initHelper } from '../../helpers/node-red';
 import { requireService } from '../../helpers/services';
-import { brokerNode, createTopic, flowNodes, kafkaIn, kafkaOut, unique, until, type KafkaEnv } from './kafka';
+import { brokerNode, createTopic, flowNodes, kafkaIn, kafkaOut, kafkaSh, unique, until, type KafkaEnv } from './kafka';
 
 const helper = initHelper();
-const SCRIPT = path.join(__dirname, '..', '..', '..', 'scripts', 'services', 'kafka.sh');
 const RECORDS = 3000;
-
-function kafkaSh(cmd: 'start' | 'stop'): void {
-  const r = spawnSync('bash', [SCRIPT, cmd], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 180000 });
-  if (r.status !== 0) throw new Error(`kafka.sh ${cmd} failed: ${r.stderr?.toString().slice(-2000)}`);
-}
 
 describe('kafka (real broker): broker restart mid-stream', function () {
   this.timeout(300000);
@@ -38,7 +30,7 @@ describe('kafka (real broker): broker restart mid-stream', function () {
       kafkaOut('out', 'b', topic),
       kafkaIn('in', 'b', topic, unique('restart-g'), [['got']]),
       { id: 'got', type: 'helper', z: 'tab' },
-      { id: 'c', type: 'catch', z: 'tab', name: '', scope: ['out', 'in'], uncaught: false, wires: [['errors']] },
+      { id: 'c', type: 'catch', z: 'tab', x: 100, y: 100, name: '', scope: ['out', 'in'], uncaught: false, wires: [['errors']] },
       { id: 'errors', type: 'helper', z: 'tab' },
     ] as never);
     const seen = new Set<number>();

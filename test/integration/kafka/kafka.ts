@@ -2,10 +2,12 @@
  * What the Kafka integration specs share: the broker settings (from `npm test`, scripts/services.mjs), kafkajs
  * helpers to create topics, produce, read back and fetch committed offsets, and the flow pieces of our nodes.
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { AssignerProtocol, Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
-import type { NodeInitializer } from 'node-red';
+import type { Node, NodeInitializer } from 'node-red';
 
 export type KafkaEnv = Record<'KAFKA_BROKERS', string> & Partial<Record<
   'KAFKA_SASL_BROKERS' | 'KAFKA_SASL_MECHANISM' | 'KAFKA_SASL_USER' | 'KAFKA_SASL_PASSWORD' | 'KAFKA_CA_FILE', string>>;
@@ -112,6 +114,52 @@ export async function groupAssignment(brokers: string, groupId: string): Promise
       return Object.values(decoded?.assignment ?? {}).reduce((n, ps) => n + ps.length, 0);
     });
   });
+}
+
+/** scripts/services/kafka.sh on the broker of these specs: stop/start it, or freeze/thaw it (SIGSTOP/SIGCONT). */
+export function kafkaSh(cmd: 'start' | 'stop' | 'freeze' | 'thaw'): void {
+  const r = spawnSync('bash', [path.join(ROOT, 'scripts', 'services', 'kafka.sh'), cmd], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 180000 });
+  if (r.status !== 0) throw new Error(`kafka.sh ${cmd} failed: ${r.stderr?.toString().slice(-2000)}`);
+}
+
+interface SpyCalls { getCalls(): { thisValue: unknown; args: unknown[] }[] }
+/** The test helper's record of what a node of a loaded flow showed (`node.status`) and logged as errors (`node.error`). */
+export function watch(node: Node): { readonly statuses: { fill?: string; shape?: string; text?: string }[]; readonly errors: string[] } {
+  const calls = (method: 'status' | 'error') => (node as unknown as Record<string, SpyCalls>)[method].getCalls().filter((c) => c.thisValue === node);
+  return {
+    get statuses() { return calls('status').map((c) => c.args[0] as { fill?: string; shape?: string; text?: string }); },
+    get errors() { return calls('error').map((c) => String(c.args[0])); },
+  };
+}
+
+/**
+ * A TCP port that forwards every connection to `target` (`host:port`) once `open()` is called, and refuses them
+ * before: a bootstrap address whose broker becomes reachable later.
+ */
+export async function laterBroker(target: string): Promise<{ address: string; open(): Promise<void>; close(): Promise<void> }> {
+  const [host, port] = target.split(':');
+  const probe = net.createServer();
+  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', () => r()));
+  const free = (probe.address() as net.AddressInfo).port;
+  await new Promise((r) => probe.close(r));
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(Number(port), host);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('error', () => { client.destroy(); upstream.destroy(); });
+      s.on('close', () => sockets.delete(s));
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  return {
+    address: `127.0.0.1:${free}`,
+    open: () => new Promise<void>((r) => server.listen(free, '127.0.0.1', () => r())),
+    close: () => {
+      for (const s of sockets) s.destroy();
+      return new Promise<void>((r) => (server.listening ? server.close(() => r()) : r()));
+    },
+  };
 }
 
 export const until = async (cond: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> => {

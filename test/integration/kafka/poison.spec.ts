@@ -37,7 +37,7 @@ describe('kafka (real broker): poison records', function () {
       brokerNode('b', env.KAFKA_BROKERS),
       kafkaIn('in', 'b', topic, group, [['good']], { deadLetter: true, deadLetterTopic: dlq }),
       { id: 'good', type: 'helper', z: 'tab' },
-      { id: 'c', type: 'catch', z: 'tab', name: '', scope: ['in'], uncaught: false, wires: [['caught']] },
+      { id: 'c', type: 'catch', z: 'tab', x: 100, y: 100, name: '', scope: ['in'], uncaught: false, wires: [['caught']] },
       { id: 'caught', type: 'helper', z: 'tab' },
     ] as never);
     const good: Msg[] = [];

@@ -10,7 +10,7 @@ import type { Node } from 'node-red';
 import { NodeRedProcess } from '../../helpers/node-red-process';
 import { initHelper } from '../../helpers/node-red';
 import { requireService } from '../../helpers/services';
-import { brokerNode, createTopic, flowNodes, kafkaIn, kafkaOut, unique, until, type KafkaEnv } from './kafka';
+import { brokerNode, createTopic, flowNodes, kafkaIn, kafkaOut, unique, until, watch, type KafkaEnv } from './kafka';
 
 const helper = initHelper();
 type Msg = Record<string, any>;
@@ -51,18 +51,17 @@ describe('kafka (real broker): SASL_SSL with SCRAM-SHA-512', function () {
     await helper.load(flowNodes(), [
       { id: 'tab', type: 'tab' }, tls, saslBroker(),
       kafkaIn('in', 'b', unique('sasl-bad'), unique('sasl-g'), [[]]),
+      kafkaOut('out', 'b', unique('sasl-bad')),
     ] as never, { ...tlsCredentials(), b: { username: env.KAFKA_SASL_USER, password: 'wrong-password' } } as never);
-    const node = helper.getNode('in') as Node;
-    const statuses: { fill?: string; text?: string }[] = [];
-    const errors: string[] = [];
-    const status = node.status.bind(node);
-    node.status = ((s: { fill?: string; text?: string }) => { statuses.push(s); status(s as never); }) as never;
-    const error = node.error.bind(node);
-    node.error = ((e: unknown, m?: unknown) => { errors.push(String(e)); error(e as never, m as never); }) as never;
-    await until(() => errors.length > 0 && statuses.some((s) => s.fill === 'red'), 30000, 'a red status and an error');
-    // The test helper has no message catalogs: the error is the catalog key with its detail.
-    assert.ok(errors.some((e) => /authentication/.test(e) || /SASL|SCRAM|auth/i.test(e)), `a clear error: ${errors.join(' | ')}`);
-    assert.ok(helper.getNode('in'), 'the node is still there');
+    // kafka in and kafka out (which connects when deployed, before any message) both say so.
+    for (const id of ['in', 'out']) {
+      const seen = watch(helper.getNode(id) as Node);
+      await until(() => seen.errors.length > 0 && seen.statuses.some((s) => s.fill === 'red' && s.shape === 'ring'), 30000, `${id}: a red ring and an error`);
+      // The test helper has no message catalogs: the error is the catalog key with its detail.
+      assert.ok(seen.errors.some((e) => /authentication/.test(e) || /SASL|SCRAM|auth/i.test(e)), `${id}: a clear error: ${seen.errors.join(' | ')}`);
+      assert.ok(helper.getNode(id), `${id} is still there`);
+    }
+    assert.match(String(watch(helper.getNode('out') as Node).statuses.at(-1)?.text), /status\.unreachable/);
   });
 
   it('keeps the password out of the flow file and out of an exported flow', async () => {

@@ -1,0 +1,80 @@
+/**
+ * kafka out and brokers it cannot use: it connects when deployed, so its status says at once that the brokers cannot
+ * be reached (a ring) and turns green when they can; and when the broker stops answering (frozen with SIGSTOP: its
+ * connections stay open, no acknowledgement comes) with records pending, a deploy stops it well within Node-RED's
+ * close timeout, its records counted and left uncompleted for the source upstream.
+ */
+import assert from 'node:assert/strict';
+import type { Node } from 'node-red';
+import { NodeRedProcess } from '../../helpers/node-red-process';
+import { initHelper } from '../../helpers/node-red';
+import { requireService } from '../../helpers/services';
+import { brokerNode, createTopic, flowNodes, kafkaOut, kafkaSh, laterBroker, readBack, unique, until, watch, type KafkaEnv } from './kafka';
+
+const helper = initHelper();
+
+describe('kafka (real broker): kafka out with brokers it cannot reach, or that stop answering', function () {
+  this.timeout(120000);
+  let env: KafkaEnv;
+  before(function (done) {
+    env = requireService(this, 'kafka', ['KAFKA_BROKERS']) as KafkaEnv;
+    helper.startServer(done);
+  });
+  after((done) => { helper.stopServer(done); });
+  afterEach(() => helper.unload());
+
+  it('shows a ring from the start while its brokers cannot be reached, and turns green once they can', async () => {
+    const topic = unique('later');
+    await createTopic(env.KAFKA_BROKERS, topic, 1);
+    const later = await laterBroker(env.KAFKA_BROKERS);
+    try {
+      await helper.load(flowNodes(), [{ id: 'tab', type: 'tab' }, brokerNode('b', later.address), kafkaOut('out', 'b', topic)] as never);
+      const out = helper.getNode('out') as Node;
+      const seen = watch(out);
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.ok(seen.statuses.length > 0 && seen.statuses.every((s) => s.shape === 'ring'), `a ring: ${JSON.stringify(seen.statuses)}`);
+      assert.match(String(seen.statuses.at(-1)?.text), /status\.connecting/, 'connecting (the test helper shows catalog keys)');
+      await later.open();
+      await until(() => seen.statuses.at(-1)?.fill === 'green' && seen.statuses.at(-1)?.shape === 'dot', 60000, 'a green dot once the broker answers');
+      assert.deepEqual(seen.errors, []);
+      out.receive({ payload: { later: true } } as never);
+      const [record] = await readBack(env.KAFKA_BROKERS, topic, 1);
+      assert.deepEqual(JSON.parse(record.value!.toString()), { later: true });
+    } finally {
+      await later.close();
+    }
+  });
+
+  it('stops well within the close timeout when the broker stops answering, counting the records it leaves uncompleted', async () => {
+    const topic = unique('frozen');
+    await createTopic(env.KAFKA_BROKERS, topic, 1);
+    const rt = await NodeRedProcess.start({
+      flows: [
+        { id: 'tab', type: 'tab', label: 'frozen broker' },
+        brokerNode('b', env.KAFKA_BROKERS),
+        { id: 'send', type: 'inject', z: 'tab', x: 100, y: 100, name: '', props: [{ p: 'payload' }], repeat: '', crontab: '', once: false,
+          onceDelay: 0.1, topic: '', payload: '{"n":1}', payloadType: 'json', wires: [['out']] },
+        { ...kafkaOut('out', 'b', topic), x: 300, y: 100 },
+      ],
+    });
+    let frozen = false;
+    try {
+      await rt.request('POST', '/inject/send');
+      await readBack(env.KAFKA_BROKERS, topic, 1);   // connected, and the first record acknowledged
+      kafkaSh('freeze');
+      frozen = true;
+      await rt.request('POST', '/inject/send');
+      await new Promise((r) => setTimeout(r, 500));
+      const from = rt.output.length;
+      await rt.deploy([{ id: 'tab', type: 'tab', label: 'empty' }]);
+      const log = rt.output.slice(from);
+      // Node-RED gives a node 15 s to close, then logs "Close timed out": this one gives up on acknowledgements
+      // that stopped coming, and on disconnecting, well before.
+      assert.doesNotMatch(log, /Close timed out|\[error\]/, log);
+      assert.match(log, /stopped with 1 records the brokers did not acknowledge/);
+    } finally {
+      if (frozen) kafkaSh('thaw');
+      await rt.dispose();
+    }
+  });
+});
