@@ -6,8 +6,11 @@
  * an EngineError('schema-mismatch') that names the field.
  */
 import { EngineError } from '../errors';
-import { logicalDecoder } from './logical-types';
-import { NumberText, readChar, readKey, readNull, readValue } from './lossless-json';
+import { logicalConversion, logicalDecoder } from './logical-types';
+import {
+  NOT_READ, NumberText, readBoolean, readChar, readDouble, readInteger, readSafeInteger, readString, readToken, readValue,
+  skipInteger, skipString, type NotRead,
+} from './lossless-json';
 
 export interface ConnectSchema {
   type: string;
@@ -179,28 +182,90 @@ const NOT_CANONICAL = new NotCanonical('not written as the JSON converter writes
 const notCanonical = (): never => { throw NOT_CANONICAL; };
 
 /**
- * Compiles `schema` into a reader that decodes its payload straight from the JSON text, as Kafka Connect's JSON
- * converter writes it: struct fields in schema order, every one present. Structs are read field by field into their
- * rows (no parsed object in between); other values are parsed and given to their decoder (compileSchema).
- * Anything else throws NotCanonical.
+ * The fields of a struct that its reader keeps (`true`: the whole value; a FieldSet: those of a struct value). A
+ * field left out is still read and checked against its schema (a mismatch is refused as before), but no value is
+ * made of it, and the row does not have it: the envelope's metadata that no record takes costs only its scan.
  */
-export function compileReader(schema: ConnectSchema, path = ''): Read {
+export interface FieldSet { readonly [field: string]: FieldSet | true }
+
+/**
+ * Compiles `schema` into a reader that decodes its payload straight from the JSON text, as Kafka Connect's JSON
+ * converter writes it: struct fields in schema order, every one present, no whitespace between them. A value of
+ * the kind its Connect type says (an integer for int32, a string for bytes, `{` for a struct) is read as that
+ * kind and converted by its logical type, with no parsed value in between; anything else (null, a default, a
+ * mismatch, an array or a map) is parsed and given to the decoder of compileSchema, so that both ways decode a
+ * value alike. Structs not written as the converter writes them throw NotCanonical. `keep` names the fields of
+ * a struct schema to keep (all when undefined).
+ */
+export function compileReader(schema: ConnectSchema, path = '', keep?: FieldSet): Read {
   const decode = compileSchema(schema, path);
-  if (schema.type !== 'struct' || (schema.name && logicalDecoder(schema, decode, path)) || !Array.isArray(schema.fields)) {
-    return (warn) => decode(readValue(), warn);
+  const read = schema.type === 'struct' && Array.isArray(schema.fields) ? structReader(schema.fields, path, keep) : tokenReader(schema.type);
+  if (read === undefined) return (warn) => decode(readValue(), warn);
+  const convert = schema.name ? logicalConversion(schema, path) : undefined;
+  if (convert === undefined) {
+    return (warn) => {
+      const v = read(warn);
+      return v === NOT_READ ? decode(readValue(), warn) : v;
+    };
   }
-  const names = schema.fields.map((f) => f.field as string);
-  const readers = schema.fields.map((f) => compileReader(f, path ? `${path}.${f.field}` : String(f.field)));
+  return (warn) => {
+    const v = read(warn);
+    return v === NOT_READ ? decode(readValue(), warn) : convert(v, warn);
+  };
+}
+
+/** A reader of the value of Connect type `type`, as compileType decodes it (a number, a string, a Buffer), or NOT_READ. */
+function tokenReader(type: string): Read | undefined {
+  switch (type) {
+    case 'int8': case 'int16': case 'int32': return readSafeInteger;
+    case 'int64': return readInteger;
+    case 'float': case 'float32': case 'double': case 'float64': return readDouble;
+    case 'boolean': return readBoolean;
+    case 'string': return readString;
+    case 'bytes': return readBytes;
+    default: return undefined;
+  }
+}
+
+function readBytes(): Uint8Array | NotRead {
+  const v = readString();
+  return v === NOT_READ ? v : Buffer.from(v, 'base64');
+}
+
+/**
+ * A reader that checks a value of `schema` and keeps nothing: an int64 or a plain string is only scanned; anything
+ * else (a logical type, whose conversion may note a warning; a value the scan does not take) is read in full.
+ */
+function skipReader(schema: ConnectSchema, path: string): Read {
+  const read = compileReader(schema, path);
+  const skip = schema.name ? undefined : schema.type === 'int64' ? skipInteger : schema.type === 'string' ? skipString : undefined;
+  return skip === undefined ? read : (warn) => (skip() ? undefined : read(warn));
+}
+
+/** A struct's fields, each `"name":` then its value, read into a row (the fields in `keep` only, when given). */
+function structReader(fields: ConnectSchema[], path: string, keep: FieldSet | undefined): Read {
+  const names: string[] = [];
+  const keys: string[] = [];
+  const readers: Read[] = [];
+  const kept: boolean[] = [];
+  for (const f of fields) {
+    const name = String(f.field);
+    const at = path ? `${path}.${name}` : name;
+    const k = keep === undefined ? true : Object.prototype.hasOwnProperty.call(keep, name) ? keep[name] : undefined;
+    names.push(name);
+    keys.push(`${keys.length > 0 ? ',' : ''}${JSON.stringify(name)}:`);
+    readers.push(k === undefined ? skipReader(f, at) : compileReader(f, at, k === true ? undefined : k));
+    kept.push(k !== undefined);
+  }
   const n = names.length;
   return (warn) => {
-    if (readNull()) return decode(null, warn);
-    if (!readChar(123)) return notCanonical();
+    if (!readChar(123)) return NOT_READ;
     const out: Record<string, unknown> = {};
     for (let i = 0; i < n; i++) {
-      if ((i > 0 && !readChar(44)) || !readKey(names[i])) return notCanonical();
-      out[names[i]] = readers[i](warn);
+      if (!readToken(keys[i])) return notCanonical();
+      const v = readers[i](warn);
+      if (kept[i]) out[names[i]] = v;
     }
     return readChar(125) ? out : notCanonical();
   };
 }
-

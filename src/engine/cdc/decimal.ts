@@ -13,8 +13,14 @@ export function unscaledFromBytes(b: Uint8Array): number | bigint {
     for (let i = 1; i < b.length; i++) v = v * 256 + b[i];
     return v;
   }
+  // Six bytes (48 bits, exact in a double) at a time: a BigInt operation costs far more than a number's.
   let v = 0n;
-  for (let i = 0; i < b.length; i++) v = (v << 8n) | BigInt(b[i]);
+  let i = 0;
+  for (let head = b.length % 6 || 6; i < b.length; head = 6) {
+    let chunk = 0;
+    for (const end = i + head; i < end; i++) chunk = chunk * 256 + b[i];
+    v = (v << BigInt(8 * head)) | BigInt(chunk);
+  }
   return b[0] >= 0x80 ? v - (1n << BigInt(8 * b.length)) : v;
 }
 

@@ -14,7 +14,7 @@
  */
 import { EngineError, invalidConfig } from '../errors';
 import {
-  NotCanonical, compileReader, compileSchema, isConnectSchema, type ConnectSchema, type Decode, type Read, type Warn,
+  NotCanonical, compileReader, compileSchema, isConnectSchema, type ConnectSchema, type Decode, type FieldSet, type Read, type Warn,
 } from './connect-schema';
 import { schemaForHint } from './logical-types';
 import {
@@ -52,6 +52,12 @@ const TX_VALUE = 'io.debezium.connector.common.TransactionMetadataValue';
 const HEARTBEAT = 'io.debezium.connector.common.Heartbeat';
 const TX_FIELDS = new Set(['status', 'id', 'ts_ms', 'event_count', 'data_collections']);
 const PARTIAL_BEFORE: ReadonlySet<string> = new Set(['before']);
+/** What fromEnvelope and positionOf take of an envelope: its other metadata (versions, sequence, ts_us, …) is only checked. */
+const ENVELOPE_FIELDS: FieldSet = {
+  before: true, after: true, op: true, ts_ms: true, transaction: true, message: true,
+  source: { connector: true, db: true, schema: true, table: true, ts_ms: true, ts_ns: true, snapshot: true,
+    lsn: true, txId: true, file: true, pos: true, row: true, gtid: true, server_id: true },
+};
 /** Keys need no context of their own. */
 const NO_CTX: Ctx = { key: null, keyTable: null, headers: {}, topic: undefined };
 
@@ -196,12 +202,13 @@ export class ChangeDecoder {
   /** Compiles what a value schema says into a reader of its payloads. */
   private readerFor(schema: ConnectSchema): Reader {
     if (!isConnectSchema(schema)) return notDebezium('the value schema has no type');
-    const compiled = (finish: Reader['finish']): Reader => ({ decode: compileSchema(schema, '', PARTIAL_BEFORE), read: compileReader(schema), finish });
+    const compiled = (finish: Reader['finish'], keep?: FieldSet): Reader =>
+      ({ decode: compileSchema(schema, '', PARTIAL_BEFORE), read: compileReader(schema, '', keep), finish });
     if (schema.name === TX_VALUE) return compiled((p, ctx) => this.fromTransaction(p as Row, ctx));
     if (schema.name === HEARTBEAT) return compiled((p, ctx) => heartbeat(p as Row, ctx));
     if (schema.type !== 'struct') return compiled(() => notDebezium(`a ${schema.type} value is not a Debezium change event`));
     const fields = new Set((schema.fields ?? []).map((f) => f.field));
-    if (fields.has('op') && fields.has('source')) return compiled((p, ctx) => this.fromEnvelope(p as Row, ctx));
+    if (fields.has('op') && fields.has('source')) return compiled((p, ctx) => this.fromEnvelope(p as Row, ctx), ENVELOPE_FIELDS);
     if (this.format === 'envelope') {
       return compiled(() => notDebezium('a flattened row (ExtractNewRecordState output): this node is set to accept envelopes only'));
     }

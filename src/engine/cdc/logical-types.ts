@@ -12,6 +12,7 @@ import { formatDate, formatMicros, formatMillis, formatNanos, formatTimeOfDay } 
 
 const CONNECT = 'org.apache.kafka.connect.data.';
 const DBZ = 'io.debezium.';
+const DECIMAL = `${CONNECT}Decimal`;
 
 const LONG_DIGITS = /\d{16}/;
 const asNumber = (v: unknown): number => (typeof v === 'bigint' ? Number(v) : v as number);
@@ -19,42 +20,56 @@ const asNumber = (v: unknown): number => (typeof v === 'bigint' ? Number(v) : v 
 const isDecimalNumber = (v: unknown): v is number | bigint | NumberText =>
   typeof v === 'number' || typeof v === 'bigint' || v instanceof NumberText;
 
-/** The decoder of the logical type `schema.name`, wrapping `base` (the Connect type's decoder); undefined when not logical. */
+/**
+ * The decoder of the logical type `schema.name`, wrapping `base` (the Connect type's decoder); undefined when not
+ * logical. A Decimal also takes a JSON number: `decimal.format=NUMERIC` writes one in place of the base64 bytes.
+ */
 export function logicalDecoder(schema: ConnectSchema, base: Decode, path: string): Decode | undefined {
+  const convert = logicalConversion(schema, path);
+  if (convert === undefined) return undefined;
+  if (schema.name === DECIMAL) {
+    const scale = decimalScale(schema, path);
+    return (v, warn) => (isDecimalNumber(v) ? decimalFromNumber(v, scale) : convert(base(v, warn), warn));
+  }
+  return (v, warn) => convert(base(v, warn), warn);
+}
+
+/**
+ * What the logical type `schema.name` makes of a value its Connect type has decoded (a Buffer for bytes, a row
+ * for a struct); undefined when the type is not logical or keeps the value as it is.
+ */
+export function logicalConversion(schema: ConnectSchema, path: string): Decode | undefined {
   switch (schema.name) {
-    case `${CONNECT}Decimal`: {
-      const scale = Number(schema.parameters?.scale ?? 0);
-      if (!Number.isInteger(scale)) throw invalidConfig(`${path}: Decimal scale "${schema.parameters?.scale}" is not an integer`);
-      // decimal.format=NUMERIC writes a JSON number in place of the base64 bytes
-      return (v, warn) => (isDecimalNumber(v) ? decimalFromNumber(v, scale)
-        : formatScaled(unscaledFromBytes(base(v, warn) as Uint8Array), scale));
+    case DECIMAL: {
+      const scale = decimalScale(schema, path);
+      return (b) => formatScaled(unscaledFromBytes(b as Uint8Array), scale);
     }
     case `${DBZ}data.VariableScaleDecimal`:
-      return (v, warn) => {
-        const d = base(v, warn) as { scale: number; value: Uint8Array };
+      return (v) => {
+        const d = v as { scale: number; value: Uint8Array };
         return formatScaled(unscaledFromBytes(d.value), d.scale);
       };
     case `${DBZ}time.Date`:
     case `${CONNECT}Date`:
-      return (v, warn) => formatDate(asNumber(base(v, warn)));
+      return (v) => formatDate(asNumber(v));
     case `${DBZ}time.Time`:
     case `${CONNECT}Time`:
-      return (v, warn) => formatTimeOfDay(asNumber(base(v, warn)), 1e3, 3);
+      return (v) => formatTimeOfDay(asNumber(v), 1e3, 3);
     case `${DBZ}time.MicroTime`:
-      return (v, warn) => formatTimeOfDay(asNumber(base(v, warn)), 1e6, 6);
+      return (v) => formatTimeOfDay(asNumber(v), 1e6, 6);
     case `${DBZ}time.NanoTime`:
-      return (v, warn) => formatTimeOfDay(asNumber(base(v, warn)), 1e9, 9);
+      return (v) => formatTimeOfDay(asNumber(v), 1e9, 9);
     case `${DBZ}time.Timestamp`:
     case `${CONNECT}Timestamp`:
-      return (v, warn) => formatMillis(asNumber(base(v, warn)));
+      return (v) => formatMillis(asNumber(v));
     case `${DBZ}time.MicroTimestamp`:
-      return (v, warn) => formatMicros(base(v, warn) as number | bigint);
+      return (v) => formatMicros(v as number | bigint);
     case `${DBZ}time.NanoTimestamp`:
-      return (v, warn) => formatNanos(base(v, warn) as number | bigint);
+      return (v) => formatNanos(v as number | bigint);
     case `${DBZ}data.Json`: {
       const field = path || 'value';
       return (v, warn) => {
-        const text = base(v, warn) as string;
+        const text = v as string;
         try {
           // Only an integer of 16 digits or more can lose digits in JSON.parse (the native parser is faster).
           return LONG_DIGITS.test(text) ? plainNumbers(parseJson(text)) : JSON.parse(text);
@@ -65,19 +80,16 @@ export function logicalDecoder(schema: ConnectSchema, base: Decode, path: string
       };
     }
     case `${DBZ}data.EnumSet`:
-      return (v, warn) => {
-        const text = base(v, warn) as string;
-        return text === '' ? [] : text.split(',');
-      };
+      return (v) => (v === '' ? [] : (v as string).split(','));
     case `${DBZ}data.geometry.Point`:
-      return (v, warn) => {
-        const p = base(v, warn) as { x: number; y: number; srid?: number | null };
+      return (v) => {
+        const p = v as { x: number; y: number; srid?: number | null };
         return { x: p.x, y: p.y, srid: p.srid ?? null };
       };
     case `${DBZ}data.geometry.Geometry`:
     case `${DBZ}data.geometry.Geography`:
-      return (v, warn) => {
-        const g = base(v, warn) as { wkb: Uint8Array; srid?: number | null };
+      return (v) => {
+        const g = v as { wkb: Uint8Array; srid?: number | null };
         return { wkb: g.wkb, srid: g.srid ?? null };
       };
     // Strings that stay strings (ZonedTimestamp, ZonedTime, Uuid, Xml, Ltree, Enum, Interval), MicroDuration and
@@ -87,9 +99,15 @@ export function logicalDecoder(schema: ConnectSchema, base: Decode, path: string
   }
 }
 
+function decimalScale(schema: ConnectSchema, path: string): number {
+  const scale = Number(schema.parameters?.scale ?? 0);
+  if (!Number.isInteger(scale)) throw invalidConfig(`${path}: Decimal scale "${schema.parameters?.scale}" is not an integer`);
+  return scale;
+}
+
 /** Short names a user may write in `columnTypes`, and the Connect schema each stands for. */
 const HINTS: Record<string, ConnectSchema> = {
-  decimal: { type: 'bytes', name: `${CONNECT}Decimal` },
+  decimal: { type: 'bytes', name: DECIMAL },
   variablescaledecimal: { type: 'struct', name: `${DBZ}data.VariableScaleDecimal`,
     fields: [{ type: 'int32', field: 'scale' }, { type: 'bytes', field: 'value' }] },
   date: { type: 'int32', name: `${DBZ}time.Date` },
@@ -121,7 +139,7 @@ export function schemaForHint(hint: string): ConnectSchema {
   const m = /^\s*([\w.]+)\s*(?:\(\s*(-?\d+)\s*\))?\s*$/.exec(String(hint));
   const base = m ? HINTS[m[1].toLowerCase()] : undefined;
   if (!m || !base) throw invalidConfig(`unknown column type "${hint}" (use e.g. Decimal(2), Date, MicroTime, MicroTimestamp, Json, bytes)`);
-  if (m[2] !== undefined && base.name !== `${CONNECT}Decimal`) throw invalidConfig(`column type "${hint}": only Decimal takes a scale`);
-  const parameters = base.name === `${CONNECT}Decimal` ? { scale: m[2] ?? '0' } : undefined;
+  if (m[2] !== undefined && base.name !== DECIMAL) throw invalidConfig(`column type "${hint}": only Decimal takes a scale`);
+  const parameters = base.name === DECIMAL ? { scale: m[2] ?? '0' } : undefined;
   return { ...base, optional: true, ...(parameters ? { parameters } : {}) };
 }

@@ -66,6 +66,14 @@ export function parseAt(text: string, start: number): ParseResult {
 }
 
 // ---- reading a document whose shape the caller knows (connect-schema.ts) ----------------------------------
+//
+// The reader follows the text as Kafka Connect's JSON converter writes it: no whitespace between tokens. Each
+// `read…` below consumes what it asks for and answers true or its value; when the text holds something else it
+// consumes nothing and answers false or NOT_READ, and the caller takes the general way (readValue, or a parse).
+
+/** What a `read…` of a value answers when the next token is not of its kind (nothing was consumed). */
+export const NOT_READ: unique symbol = Symbol('not read');
+export type NotRead = typeof NOT_READ;
 
 /** Starts reading `text` at `start`. */
 export function readFrom(text: string, start: number): void {
@@ -83,36 +91,97 @@ export function readEnd(): number {
   return end;
 }
 
-/** The next value, whatever it is. */
+/** The next value, whatever it is, parsed (whitespace before it allowed). */
 export function readValue(): unknown {
   skipWs();
   return parseValue();
 }
 
-/** Consumes `null` when it comes next. */
+/** Consumes `null` (after any whitespace) when it comes next. */
 export function readNull(): boolean {
   skipWs();
   if (src.charCodeAt(pos) === 110 && src.startsWith('null', pos)) { pos += 4; return true; }
   return false;
 }
 
-/** Consumes the character `code` (`{` 123, `}` 125, `,` 44) when it comes next. */
+/** Consumes `token` (`,"name":`, …) when the text goes on with exactly it. */
+export function readToken(token: string): boolean {
+  // A slice compared with === is a memory comparison; a loop over charCodeAt costs more, even for short tokens.
+  if (src.slice(pos, pos + token.length) !== token) return false;
+  pos += token.length;
+  return true;
+}
+
+/** Consumes the character `code` (`{` 123, `}` 125) when it comes next. */
 export function readChar(code: number): boolean {
-  skipWs();
   if (src.charCodeAt(pos) !== code) return false;
   pos++;
   return true;
 }
 
-/** Consumes `"name":` when the next property is `name`. */
-export function readKey(name: string): boolean {
-  skipWs();
-  if (src.charCodeAt(pos) !== 34 || !sameKey(name)) return false;
-  pos += name.length + 2;
-  skipWs();
-  if (src.charCodeAt(pos) !== 58) return false;
-  pos++;
-  return true;
+/** A string. */
+export function readString(): string | NotRead {
+  return src.charCodeAt(pos) === 34 ? parseString() : NOT_READ;
+}
+
+/** `true` or `false`. */
+export function readBoolean(): boolean | NotRead {
+  const c = src.charCodeAt(pos);
+  if (c === 116 && src.startsWith('true', pos)) { pos += 4; return true; }
+  if (c === 102 && src.startsWith('false', pos)) { pos += 5; return false; }
+  return NOT_READ;
+}
+
+/** An integer written without a fraction or an exponent: a number while safe, else a BigInt (as parseJson gives it). */
+export function readInteger(): number | bigint | NotRead {
+  const start = pos;
+  const c = src.charCodeAt(pos);
+  if (c !== 45 && (c < 48 || c > 57)) return NOT_READ;
+  const digits = scanNumber();
+  if (scannedInteger) return numberFrom(start, digits) as number | bigint;
+  pos = start;
+  return NOT_READ;
+}
+
+/** An integer that is a safe integer (int8, int16, int32: a BigInt is left for the decoder to refuse). */
+export function readSafeInteger(): number | NotRead {
+  const start = pos;
+  const c = src.charCodeAt(pos);
+  if (c !== 45 && (c < 48 || c > 57)) return NOT_READ;
+  const digits = scanNumber();
+  if (scannedInteger && digits <= 16 && Number.isSafeInteger(scannedValue)) return scannedValue;
+  pos = start;
+  return NOT_READ;
+}
+
+/** Any JSON number, as the double nearest to it (a float column's value). */
+export function readDouble(): number | NotRead {
+  const start = pos;
+  const c = src.charCodeAt(pos);
+  if (c !== 45 && (c < 48 || c > 57)) return NOT_READ;
+  const digits = scanNumber();
+  return scannedInteger && digits <= 15 ? scannedValue : +src.slice(start, pos);
+}
+
+/** Consumes an integer (no fraction, no exponent) when one comes next, without making its value. */
+export function skipInteger(): boolean {
+  const start = pos;
+  const c = src.charCodeAt(pos);
+  if (c !== 45 && (c < 48 || c > 57)) return false;
+  scanNumber();
+  if (scannedInteger) return true;
+  pos = start;
+  return false;
+}
+
+/** Consumes a string without escapes when one comes next, without making it (one with escapes is left to readString). */
+export function skipString(): boolean {
+  if (src.charCodeAt(pos) !== 34) return false;
+  for (let i = pos + 1; ; i++) {
+    const c = src.charCodeAt(i);
+    if (c === 34) { pos = i + 1; return true; }
+    if (c === 92 || Number.isNaN(c)) return false;
+  }
 }
 
 function fail(what: string): never {
@@ -204,8 +273,27 @@ function parseString(): string {
   return parseEscaped(start, start + bs);
 }
 
-/** The slow path: a string with escapes, from `start` (after the quote); `bs` is the first backslash. */
+/**
+ * A string with escapes, from `start` (after the quote); `bs` is the first backslash. JSON.parse reads the string
+ * literal as this parser would (escapes, surrogates); what it refuses (a raw control character, which this parser
+ * lets through, or a bad escape, which it reports) takes the path character by character.
+ */
 function parseEscaped(start: number, bs: number): string {
+  let i = bs;
+  for (let c = src.charCodeAt(i); c !== 34; c = src.charCodeAt(i)) {
+    if (Number.isNaN(c)) return unescape(start, bs);
+    i += c === 92 ? 2 : 1;
+  }
+  try {
+    const s = JSON.parse(src.slice(start - 1, i + 1)) as string;
+    pos = i + 1;
+    return s;
+  } catch {
+    return unescape(start, bs);
+  }
+}
+
+function unescape(start: number, bs: number): string {
   let out = src.slice(start, bs);
   let i = bs;
   for (;;) {
@@ -248,18 +336,30 @@ function nextSpecial(i: number): number {
   return b >= 0 ? i + b : q;
 }
 
-function parseNumber(): unknown {
-  const start = pos;
+/** Set by scanNumber: the number had neither a fraction nor an exponent, and its value when it has at most 16 digits. */
+let scannedInteger = false;
+let scannedValue = 0;
+
+/**
+ * Moves past the number at `pos`; answers its count of digits (integer and fraction parts). The integer part is
+ * summed up digit by digit on the way (no slice, no string conversion): every partial sum is below the total, so
+ * `scannedValue` is exact while the total is a safe integer, which it is up to 15 digits and may be at 16.
+ */
+function scanNumber(): number {
   let c = src.charCodeAt(pos);
-  if (c === 45) c = src.charCodeAt(++pos);
+  const neg = c === 45;
+  if (neg) c = src.charCodeAt(++pos);
   const intStart = pos;
+  let n = 0;
   if (c === 48) c = src.charCodeAt(++pos);
-  else if (c >= 49 && c <= 57) { do c = src.charCodeAt(++pos); while (c >= 48 && c <= 57); }
-  else fail('invalid number');
+  else if (c >= 49 && c <= 57) {
+    do { n = n * 10 + (c - 48); c = src.charCodeAt(++pos); } while (c >= 48 && c <= 57);
+  } else fail('invalid number');
   let digits = pos - intStart;
-  let integer = true;
+  scannedValue = neg ? -n : n;
+  scannedInteger = true;
   if (c === 46) {
-    integer = false;
+    scannedInteger = false;
     const f = ++pos;
     c = src.charCodeAt(pos);
     while (c >= 48 && c <= 57) c = src.charCodeAt(++pos);
@@ -267,29 +367,31 @@ function parseNumber(): unknown {
     digits += pos - f;
   }
   if (c === 101 || c === 69) {
-    integer = false;
+    scannedInteger = false;
     c = src.charCodeAt(++pos);
     if (c === 43 || c === 45) c = src.charCodeAt(++pos);
     const e = pos;
     while (c >= 48 && c <= 57) c = src.charCodeAt(++pos);
     if (pos === e) fail('invalid number');
   }
-  if (integer && digits <= 15) {
-    // Small integers (most of them) without a slice: the digits are read again, as a number.
-    let n = 0;
-    for (let i = intStart; i < pos; i++) n = n * 10 + (src.charCodeAt(i) - 48);
-    return intStart === start ? n : -n;
-  }
+  return digits;
+}
+
+/** The number scanned from `start`: a double, a BigInt beyond 2^53, or a NumberText for digits a double cannot hold. */
+function numberFrom(start: number, digits: number): unknown {
+  if (scannedInteger && digits <= 16 && Number.isSafeInteger(scannedValue)) return scannedValue;
   const text = src.slice(start, pos);
+  if (scannedInteger) return BigInt(text);
   if (digits <= 15) return +text;
-  if (integer) {
-    const n = +text;
-    return Number.isSafeInteger(n) ? n : BigInt(text);
-  }
   // Leading zeros of a fraction (0.000123…) are not significant.
   if (digits - leadingZeros(start) <= 15) return +text;
   sawNumberText = true;
   return new NumberText(text);
+}
+
+function parseNumber(): unknown {
+  const start = pos;
+  return numberFrom(start, scanNumber());
 }
 
 /** The zeros before the first significant digit of the number at `i` (its sign and point skipped). */

@@ -278,6 +278,14 @@ describe('engine: Debezium decoder — reading by a cached schema', () => {
     decode(typed({}), typedKey, {}, d);
     fails('schema-mismatch', () => decode(typed({ id: 'one' }), typedKey, {}, d), /after\.id/);
     fails('schema-mismatch', () => decode(typed({ flag: 1 }), typedKey, {}, d), /after\.flag/);
+    // metadata that no record takes is still checked against its schema
+    const typedWith = (change: Record<string, unknown>) => framed({ ...typedChange('c', typedWire), ...change }, TYPED);
+    const source = typedChange('c', typedWire).source as Record<string, unknown>;
+    fails('schema-mismatch', () => decode(typedWith({ ts_ns: 1.5 }), typedKey, {}, d), /at ts_ns: expected an int64/);
+    fails('schema-mismatch', () => decode(typedWith({ source: { ...source, version: 3 } }), typedKey, {}, d), /at source\.version: expected a string/);
+    fails('schema-mismatch', () => decode(typedWith({ source: { ...source, name: null } }), typedKey, {}, d), /source\.name: a required value is null/);
+    fails('not-debezium', () => decode(typedWith({ source: { ...source, sequence: '\u0000' } }).replace('\\u0000', '\\x'), typedKey, {}, d), /invalid escape/);
+    assert.equal(decode(typedWith({ source: { ...source, sequence: 'a\tb' } }), typedKey, {}, d).op, 'c');
     fails('not-debezium', () => decode(typed({}).slice(0, -3), typedKey, {}, d), /not JSON/);
     fails('not-debezium', () => decode(`${typed({})} x`, typedKey, {}, d));
     assert.deepEqual(decode(typed({ t: 'ok' }, 'u'), typedKey, {}, d).after, { ...typedDecoded, t: 'ok' });

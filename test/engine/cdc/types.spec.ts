@@ -2,10 +2,12 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { NumberText, parseJson } from '../../../src/engine';
-import { compileSchema, type ConnectSchema } from '../../../src/engine/cdc/connect-schema';
+import { compileReader, compileSchema, type ConnectSchema } from '../../../src/engine/cdc/connect-schema';
 import { decimalFromNumber, formatScaled, unscaledFromBytes } from '../../../src/engine/cdc/decimal';
 import { schemaForHint } from '../../../src/engine/cdc/logical-types';
+import { readEnd, readFrom } from '../../../src/engine/cdc/lossless-json';
 import { formatDate, formatMicros, formatMillis, formatNanos } from '../../../src/engine/cdc/temporal';
+import { jsonText } from '../../fixtures/debezium';
 
 describe('engine: lossless JSON', () => {
   it('parses what JSON.parse parses, to the same value, for numbers a double holds exactly (integers beyond 2^53 aside)', () => {
@@ -69,6 +71,11 @@ describe('engine: decimals', () => {
     const hex = big.toString(16).padStart(26, '0');
     assert.equal(formatScaled(unscaledFromBytes(Buffer.from(hex, 'hex')), 10), '12345678901234567890.1234567890');
     assert.equal(formatScaled(unscaledFromBytes(Buffer.from((2n ** 104n - big).toString(16), 'hex')), 10), '-12345678901234567890.1234567890');
+    fc.assert(fc.property(fc.uint8Array({ minLength: 1, maxLength: 40 }), (b) => {
+      const unsigned = BigInt(`0x${Buffer.from(b).toString('hex')}`);
+      const expected = b[0] >= 0x80 ? unsigned - (1n << BigInt(8 * b.length)) : unsigned;
+      return BigInt(unscaledFromBytes(b)) === expected;
+    }), { numRuns: 2000 });
   });
 
   it('scales with exactly `scale` fraction digits; a negative scale multiplies', () => {
@@ -143,6 +150,46 @@ describe('engine: logical types', () => {
   for (const [name, schema, wire, decoded] of cases) {
     it(`decodes ${name}`, () => assert.deepEqual(dec(schema, wire), decoded));
   }
+
+  /** What the reader of `schema` makes of `text`, read straight from it as the decoder reads a cached schema's payload. */
+  const read = (schema: Partial<ConnectSchema>, text: string, notes: string[] = []) => {
+    readFrom(text, 0);
+    try {
+      return compileReader({ optional: true, ...schema } as ConnectSchema, 'col')((n) => notes.push(n));
+    } finally {
+      readEnd();
+    }
+  };
+
+  it('reads every case straight from the JSON text to what it decodes from the parsed value', () => {
+    for (const [name, schema, wire, decoded] of cases) assert.deepEqual(read(schema, jsonText(wire)), decoded, name);
+    for (const [, schema] of cases) assert.equal(read(schema, 'null'), null);
+  });
+
+  it('reads numbers from the text as from the parsed value: at and beyond 2^53, fractions, exponents, -0', () => {
+    const numbers = ['0', '-0', '7', '-12', '9007199254740991', '9007199254740992', '9007199254740993', '-9007199254740993',
+      '1234567890123456', '12345678901234567', '99999999999999999999', '1.0', '2.5', '-0.0', '1e3', '1E+2', '0.30000000000000004',
+      '3.14159265358979323846', '123456789012345678.5', '1e400', '-1e-400'];
+    for (const type of ['int8', 'int16', 'int32', 'int64', 'float', 'double']) {
+      for (const text of numbers) {
+        let fromText: unknown;
+        let parsed: unknown;
+        try { fromText = read({ type }, text); } catch (err) { fromText = (err as Error).message; }
+        try { parsed = dec({ type }, parseJson(text)); } catch (err) { parsed = (err as Error).message; }
+        assert.deepEqual(fromText, parsed, `${type} ${text}`);
+      }
+    }
+    assert.equal(read({ type: 'int64' }, '9007199254740993'), 9007199254740993n);
+    assert.ok(Object.is(read({ type: 'double' }, '-0'), -0));
+  });
+
+  it('refuses on the text what it refuses parsed, naming the field', () => {
+    const wrong: [Partial<ConnectSchema>, string][] = [[{ type: 'int32' }, '"1"'], [{ type: 'int32' }, '1.5'], [{ type: 'int32' }, '9007199254740993'],
+      [{ type: 'boolean' }, '1'], [{ type: 'string' }, 'true'], [{ type: 'bytes' }, '[]'],
+      [named('int32', 'io.debezium.time.Date'), '"2024-02-29"'], [named('bytes', 'org.apache.kafka.connect.data.Decimal', { scale: '2' }), 'true'],
+      [{ type: 'int64', optional: false }, 'null']];
+    for (const [schema, text] of wrong) assert.throws(() => read(schema, text), /^.*col: /, text);
+  });
 
   it('gives null for a null optional value of any type', () => {
     for (const [, schema] of cases) assert.equal(dec(schema, null), null);
