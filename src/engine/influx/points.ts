@@ -12,7 +12,7 @@
  * resent line writes the same point again.
  */
 import { EngineError } from '../errors';
-import { appendFields, checkLines, encodeSeries, type EncodeOptions, type ShapeCache } from './line-protocol';
+import { checkLines, encodeSeries, lineOf, type EncodeOptions, type ShapeCache } from './line-protocol';
 import { pointId, pointOfLine, seriesHash } from './point-id';
 import { msToPrecision, timestampIn, type Precision } from './time';
 
@@ -89,6 +89,9 @@ export class PointMapper {
   private keySeriesCount = 0;
   /** The point id of the line `point` or `fields` encoded last. */
   private lastPoint = 0;
+  /** The last time converted to the write precision: the results of one window share their time. */
+  private lastMs = NaN;
+  private lastMsText = '';
 
   constructor(private readonly o: PointMapperOptions) {
     this.encode = { v2: o.v2, integerFields: new Set(o.integerFields), onLossy: o.onLossy };
@@ -154,27 +157,37 @@ export class PointMapper {
     return m;
   }
 
+  /** `ms` in the write precision. */
+  private msText(ms: number): string {
+    if (ms !== this.lastMs) {
+      this.lastMsText = msToPrecision(ms, this.o.precision);
+      this.lastMs = ms;
+    }
+    return this.lastMsText;
+  }
+
   /** The time of a point without its own timestamp. */
   private timeOf(input: PointInput, nowMs: number): string {
-    const p = this.o.precision;
     const w = input.window as { start?: unknown; end?: unknown } | undefined;
     switch (this.o.timeFrom) {
       case 'start': case 'end': {
         const t = isObject(w) ? w[this.o.timeFrom] : undefined;
-        if (typeof t === 'number') return msToPrecision(t, p);
+        if (typeof t === 'number') return this.msText(t);
         break;
       }
-      case 'now': return msToPrecision(nowMs, p);
+      case 'now': return this.msText(nowMs);
       default: break;
     }
-    return input.timestamp === undefined || input.timestamp === null ? msToPrecision(nowMs, p) : timestampIn(input.timestamp, p);
+    const ts = input.timestamp;
+    if (ts === undefined || ts === null) return this.msText(nowMs);
+    return typeof ts === 'number' ? this.msText(ts) : timestampIn(ts, this.o.precision);
   }
 
   /** A line of `series`, `fields` and `timestamp`; its point id goes to `lastPoint`. */
   private line(measurement: string, series: Series, fields: Record<string, unknown>, timestamp: string): string {
-    const line = appendFields(series.text, fields, measurement, this.encode, this.shapes);
+    const line = lineOf(series.text, fields, timestamp, measurement, this.encode, this.shapes);
     this.lastPoint = pointId(series.hash, timestamp);
-    return `${line} ${timestamp}`;
+    return line;
   }
 
   private series(measurement: string, tags: Record<string, unknown> | undefined): Series {
