@@ -18,6 +18,10 @@
  *      <div data-sk-include="aggregates"></div>      aggregate checklist
  *      <div data-sk-duration="size" data-sk-icon="fa-arrows-h"></div>   number + unit select for `size`/`sizeUnits`
  *      <div data-sk-typed="keyProp" data-sk-icon="fa-key"></div>       TypedInput `keyProp` with its type in `keyPropType`
+    <div data-sk-number="batchSize" data-sk-icon="fa-cubes" data-sk-unit="label.lines"></div>   a number, a unit after it
+    <div data-sk-select="acks" data-sk-icon="fa-check" data-sk-options="all,leader,none"></div>    option texts `acks.<option>`
+        (`data-sk-texts="format"`: texts `format.<option>`)
+    <div data-sk-checkbox="batch" data-sk-icon="fa-th-list"></div>  a checkbox labelled `label.batch`
  *    `expandTemplate(type)` replaces them once, when the node type is registered, so the fields exist before
  *    Node-RED fills them in and validates them. Snippet texts are catalog keys in the node's own namespace,
  *    so every catalog that uses a snippet defines its keys;
@@ -477,14 +481,24 @@
             '</div>';
     }
 
-    function selectRow(name, icon, options) {
+    /** A select of `options`, their texts `<texts>.<option>` in the catalog (`texts` defaults to `name`). */
+    function selectRow(name, icon, options, texts) {
         return '<div class="form-row">' +
             '<label for="node-input-' + name + '"><i class="fa ' + icon + '"></i> <span data-i18n="label.' + name + '"></span></label>' +
             '<select id="node-input-' + name + '" class="streamkit-select">' +
             options.map(function (o) {
-                return '<option value="' + o + '" data-i18n="' + name + '.' + o + '"></option>';
+                return '<option value="' + o + '" data-i18n="' + (texts || name) + '.' + o + '"></option>';
             }).join('') +
             '</select></div>';
+    }
+
+    /** A number field; `unitKey`: the catalog key of the unit shown after it. */
+    function numberRow(name, icon, unitKey) {
+        return '<div class="form-row">' +
+            '<label for="node-input-' + name + '"><i class="fa ' + icon + '"></i> <span data-i18n="label.' + name + '"></span></label>' +
+            '<input type="text" id="node-input-' + name + '" class="streamkit-duration-value" inputmode="numeric">' +
+            (unitKey ? ' <span data-i18n="' + unitKey + '"></span>' : '') +
+            '</div>';
     }
 
     function typedRow(name, icon) {
@@ -558,7 +572,7 @@
     };
 
     /**
-     * Expand the snippet and duration placeholders of `type`'s template, once. Called right after the
+     * Expand the snippet and row placeholders of `type`'s template, once. Called right after the
      * node type is registered, long before its dialog is opened.
      */
     function expandTemplate(type) {
@@ -578,6 +592,16 @@
         });
         holder.find('[data-sk-typed]').each(function () {
             $(this).replaceWith(typedRow($(this).attr('data-sk-typed'), $(this).attr('data-sk-icon')));
+        });
+        holder.find('[data-sk-number]').each(function () {
+            $(this).replaceWith(numberRow($(this).attr('data-sk-number'), $(this).attr('data-sk-icon'), $(this).attr('data-sk-unit')));
+        });
+        holder.find('[data-sk-select]').each(function () {
+            $(this).replaceWith(selectRow($(this).attr('data-sk-select'), $(this).attr('data-sk-icon'),
+                $(this).attr('data-sk-options').split(','), $(this).attr('data-sk-texts')));
+        });
+        holder.find('[data-sk-checkbox]').each(function () {
+            $(this).replaceWith(checkboxRow($(this).attr('data-sk-checkbox'), $(this).attr('data-sk-icon')));
         });
         script.html(holder.html());
         script.attr('data-sk-expanded', 'true');

@@ -11,7 +11,7 @@ import { describeError, refuseConfig, translator } from './shared/i18n';
 import { onInput } from './shared/input';
 import { NOT_COMPILED } from './shared/jsonata';
 import { compileProperty, recordsOf, type Msg, type PropertyReader } from './shared/properties';
-import { StatusReporter } from './shared/status';
+import { StatusReporter, brief } from './shared/status';
 
 const ACKS = { all: -1, leader: 1, none: 0 } as const;
 const COMPRESSION = { none: 0, gzip: 1, snappy: 2 } as const;
@@ -144,11 +144,6 @@ function partitionReader(c: KafkaOutConfig): (msg: Msg) => unknown {
   }
   if (c.partitionType === 'msg') return compileGetter(c.partition || 'partition') as (msg: Msg) => unknown;
   return () => undefined;
-}
-
-/** An error message short enough for a status. */
-function brief(text = ''): string {
-  return text.length > 60 ? `${text.slice(0, 59)}…` : text;
 }
 
 function whole(v: unknown, min: number, name: string): number {

@@ -8,16 +8,10 @@ import {
   decodeHeaders, encodeHeaders, encodeKey, encodeValue, parseBrokers, partitionOf, toKafkaError,
   type ConsumedRecord, type ConsumerLike, type KafkaRecordError, type KafkaSourceOptions, type RecordHandle, type SourceState,
 } from '../../src/engine';
+import { until } from '../helpers/wait';
 import type { BatchPayload, FetchedBatch } from '../../src/engine/kafka/consumer';
 
 const tick = () => new Promise((r) => setImmediate(r));
-async function until(cond: () => boolean, ms = 3000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
 
 describe('engine/kafka: OffsetTracker', () => {
   it('commits only the offset after the highest contiguous completed record', () => {
@@ -126,20 +120,33 @@ describe('engine/flow: CompletionTracker', () => {
     const done: string[] = [];
     const owner = {};
     const open = (id: string) => t.track(id, owner, () => done.push(id));
-    return { t, done, open, owner };
+    /** A message of a new family `a`, sent by `from` (the emitter releases it) and received by `at`. */
+    const arrived = (at = 'n', from = at): M => {
+      open('a');
+      const m: M = { _msgid: 'a' };
+      t.delivered(m, from);
+      t.release('a');
+      t.received(m, at);
+      return m;
+    };
+    /** Once pending completions ran: the families completed so far. */
+    const completed = async (ids: string[], why?: string) => {
+      await tick();
+      assert.deepEqual(done, ids, why);
+    };
+    return { t, open, owner, arrived, completed };
   };
 
   it('completes a message sent nowhere as soon as the emitter releases it', async () => {
-    const { t, done, open } = setup();
+    const { t, open, completed } = setup();
     open('a');
     t.release('a');
-    await tick();
-    assert.deepEqual(done, ['a']);
+    await completed(['a']);
     assert.equal(t.size, 0);
   });
 
   it('waits for every copy sent to several wires, and for every message a node sends per input', async () => {
-    const { t, done, open } = setup();
+    const { t, open, completed } = setup();
     open('a');
     const m: M = { _msgid: 'a' };
     const copy: M = { _msgid: 'a' };
@@ -155,90 +162,63 @@ describe('engine/flow: CompletionTracker', () => {
     t.delivered(out2, 'n');
     t.finished(m);
     t.finished(copy);
-    await tick();
-    assert.deepEqual(done, [], 'two follow-ups are still on their way');
+    await completed([], 'two follow-ups are still on their way');
     t.received(out1, 'n');
     t.finished(out1);
     t.received(out2, 'n');
-    await tick();
-    assert.deepEqual(done, []);
+    await completed([]);
     t.finished(out2);
-    await tick();
-    assert.deepEqual(done, ['a']);
+    await completed(['a']);
   });
 
   it('keeps a family open when an error is handed to a Catch node right after the node finished', async () => {
-    const { t, done, open } = setup();
-    open('a');
-    const m: M = { _msgid: 'a' };
-    t.delivered(m, 'n');
-    t.release('a');
-    t.received(m, 'n');
-    t.finished(m); // done(err): onComplete first …
+    const { t, arrived, completed } = setup();
+    t.finished(arrived()); // done(err): onComplete first …
     const caught: M = { _msgid: 'a' };
     t.received(caught, 'n'); // … then the Catch node gets a clone, synchronously
-    await tick();
-    assert.deepEqual(done, []);
+    await completed([]);
     t.finished(caught);
-    await tick();
-    assert.deepEqual(done, ['a']);
+    await completed(['a']);
   });
 
   it('counts a message that a node sends on and is done with, before the next node gets it', async () => {
-    const { t, done, open } = setup();
-    open('a');
-    const m: M = { _msgid: 'a' };
-    t.delivered(m, 'n');
-    t.release('a');
-    t.received(m, 'n');
+    const { t, arrived, completed } = setup();
+    const m = arrived();
     t.delivered(m, 'n'); // the same object sent on
     t.finished(m);
-    await tick();
-    assert.deepEqual(done, []);
+    await completed([]);
     t.received(m, 'n');
     t.finished(m);
-    await tick();
-    assert.deepEqual(done, ['a']);
+    await completed(['a']);
   });
 
   it('adds messages a node sends while it handles a member, whatever their id (split parts)', async () => {
-    const { t, done, open } = setup();
-    open('a');
-    const m: M = { _msgid: 'a' };
-    t.delivered(m, 'src');
-    t.release('a');
-    t.received(m, 'split');
+    const { t, arrived, completed } = setup();
+    const m = arrived('split', 'src');
     delete (m as { _msgid?: string })._msgid; // the split node drops the id …
     const part: M = { _msgid: 'fresh' };
     t.delivered(part, 'split'); // … and sends parts with a new one
     t.delivered({ _msgid: 'unrelated' }, 'elsewhere');
     t.returned(m, true);
     t.finished(m);
-    await tick();
-    assert.deepEqual(done, [], 'the part is still on its way');
+    await completed([], 'the part is still on its way');
     t.received(part, 'next');
     t.returned(part, false); // a node that never calls done: finished when its handler returns
-    await tick();
-    assert.deepEqual(done, ['a']);
+    await completed(['a']);
     assert.equal(t.size, 0, 'the family and the ids it adopted are gone');
   });
 
   it('ignores a second done for the same message, other ids, and forgotten owners', async () => {
-    const { t, done, open, owner } = setup();
-    open('a');
+    const { t, open, owner, arrived, completed } = setup();
     open('b');
-    const m: M = { _msgid: 'a' };
     const other: M = { _msgid: 'x' };
-    t.delivered(m, 'n');
     t.delivered(other, 'n');
-    t.release('a');
-    t.received(m, 'n');
+    const m = arrived();
     t.delivered({ _msgid: 'a' }, 'n');
     t.finished(m);
     t.finished(m);
     t.finished(other);
-    await tick();
-    assert.deepEqual(done, [], 'the second done must not complete the family early');
+    await completed([], 'the second done must not complete the family early');
     t.forget(owner);
     assert.equal(t.size, 0);
   });

@@ -12,15 +12,13 @@ import type { NodeInitializer } from 'node-red';
 import { FakeInflux, deferred, type FakeAnswer } from '../helpers/fake-influx';
 import { attachInflux, influxFlow, startInflux as start } from '../helpers/influx-flow';
 import { freePort } from '../helpers/node-red-process';
+import { until } from '../helpers/wait';
 import { EOS, errorText, expectRefused, helper, nodes, settle, statuses, type Conf, type Msg, type Running } from './util';
 
 const send = (r: Running, ...msgs: Msg[]) => { for (const m of msgs) r.node.receive(m); };
 const result = (key: string, start: number, payload: Conf, extra: Conf = {}): Msg =>
   ({ payload, key, topic: key, window: { type: 'tumbling', start, end: start + 1000 }, timing: 'ON_TIME', pane: 1, timestamp: start + 999, ...extra });
 const texts = (r: Running) => statuses(r.node).map((s) => s.text ?? '');
-async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
-  for (const end = Date.now() + ms; !cond(); await settle(20)) if (Date.now() > end) throw new Error(`no ${what} within ${ms} ms`);
-}
 const green = (r: Running) => statuses(r.node).at(-1)?.fill === 'green';
 
 describe('streamkit-influxdb-write', function () {
@@ -299,12 +297,12 @@ describe('streamkit-influxdb-write', function () {
     it('shows a ring while InfluxDB cannot be reached, asks again, and turns green once it answers, writing nothing', async () => {
       const port = await freePort();
       const r = await start(influxFlow(`http://127.0.0.1:${port}`));
-      await until(() => texts(r).some((s) => s.includes('status.unreachable')), 'unreachable status');
+      await until(() => texts(r).some((s) => s.includes('status.unreachable')), 5000, 'unreachable status');
       assert.ok(statuses(r.node).every((st) => st.shape === 'ring' && st.fill === 'yellow'), JSON.stringify(statuses(r.node)));
       assert.match(texts(r)[0], /status\.connecting/, 'connecting until the first answer (the test helper shows catalog keys)');
       const later = await FakeInflux.start(undefined, port);
       try {
-        await until(() => green(r), 'green status once the server answers');
+        await until(() => green(r), 5000, 'green status once the server answers');
         assert.equal(statuses(r.node).at(-1)?.shape, 'dot');
         assert.deepEqual(later.probes.map((q) => [q.method, q.path]), [['GET', '/health']], 'asked once, and no more');
         assert.equal(later.requests.length, 0, 'nothing written');
@@ -320,11 +318,11 @@ describe('streamkit-influxdb-write', function () {
     it('asks /ping on v1, and takes a server answering 503 to its health check for unreachable', async () => {
       influx.health = () => ({ status: 503, body: '{"message":"not ready"}' });
       const r = await start(influxFlow(influx.url, {}, { version: 'v1' }));
-      await until(() => influx.probes.length >= 2, 'a second health check');
+      await until(() => influx.probes.length >= 2, 5000, 'a second health check');
       assert.ok(!green(r));
       assert.ok(texts(r).some((s) => s.includes('status.unreachable')), texts(r).join(' | '));
       influx.health = () => ({ status: 204 });
-      await until(() => green(r), 'green status');
+      await until(() => green(r), 5000, 'green status');
       assert.ok(influx.probes.every((q) => q.method === 'GET' && q.path === '/ping'));
       assert.equal(influx.requests.length, 0, 'nothing written');
     });

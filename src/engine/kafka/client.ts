@@ -5,7 +5,7 @@
  *
  * kafkajs is loaded on first use, so the engine costs nothing to load for users without Kafka.
  */
-import type { Kafka, Producer, SASLOptions } from 'kafkajs';
+import type { Kafka, LogEntry, Producer, SASLOptions } from 'kafkajs';
 import type { ConnectionOptions } from 'node:tls';
 import type { ConsumerLike } from './consumer';
 import { invalidConfig } from '../errors';
@@ -35,6 +35,11 @@ export interface ConsumerOptions {
 
 /** kafkajs retries: long enough to ride out a broker restart; consumers that crash anyway are restarted. */
 const RETRY = { initialRetryTime: 300, maxRetryTime: 10000, retries: 10, restartOnFailure: async () => true };
+/**
+ * The producers' clusters (connecting, metadata): a few quick attempts, so that a kafka out soon says why the brokers
+ * cannot be reached (its sink connects again with its own backoff); their requests keep RETRY.
+ */
+const PRODUCER_CLUSTER_RETRY = { initialRetryTime: 300, maxRetryTime: 1000, retries: 2 };
 /** How long the last user's `release` waits for the producers to disconnect. */
 const RELEASE_WAIT_MS = 2000;
 const LOG_LEVELS: Record<number, LogLevel> = { 1: 'error', 2: 'warn', 4: 'info', 5: 'debug' };
@@ -54,6 +59,7 @@ let snappyRegistered = false;
 
 export class KafkaConnection {
   private readonly kafka: Kafka;
+  private readonly producerKafka: Kafka;
   private readonly producers = new Map<boolean, { producer: Producer; connected: Promise<Producer>; ready: boolean }>();
   private users = 0;
 
@@ -66,7 +72,7 @@ export class KafkaConnection {
       snappyRegistered = true;
     }
     const log = options.log;
-    this.kafka = new kafkajs.Kafka({
+    const config = {
       clientId: options.clientId,
       brokers: options.brokers,
       ssl: options.ssl,
@@ -74,13 +80,14 @@ export class KafkaConnection {
       connectionTimeout: options.connectionTimeoutMs,
       authenticationTimeout: options.connectionTimeoutMs,
       requestTimeout: options.requestTimeoutMs,
-      retry: RETRY,
       logLevel: kafkajs.logLevel.INFO,
-      logCreator: () => ({ namespace, level, log: entry }) => {
+      logCreator: () => ({ namespace, level, log: entry }: LogEntry) => {
         const { message, timestamp: _t, logger: _l, ...extra } = entry as { message: string } & Record<string, unknown>;
         log?.(LOG_LEVELS[level] ?? 'debug', `kafkajs ${namespace}: ${message} ${JSON.stringify(extra)}`);
       },
-    });
+    };
+    this.kafka = new kafkajs.Kafka({ ...config, retry: RETRY });
+    this.producerKafka = new kafkajs.Kafka({ ...config, retry: PRODUCER_CLUSTER_RETRY });
   }
 
   /** A user (a node) starts using the connection. */
@@ -120,7 +127,7 @@ export class KafkaConnection {
   producer(idempotent = false): Promise<ProducerLike> {
     let p = this.producers.get(idempotent);
     if (!p) {
-      const producer = this.kafka.producer({ idempotent, retry: { ...RETRY, retries: idempotent ? Number.MAX_SAFE_INTEGER : RETRY.retries } });
+      const producer = this.producerKafka.producer({ idempotent, retry: { ...RETRY, retries: idempotent ? Number.MAX_SAFE_INTEGER : RETRY.retries } });
       const entry = { producer, connected: producer.connect().then(() => { entry.ready = true; return producer; }), ready: false };
       this.producers.set(idempotent, entry);
       entry.connected.catch(() => { if (this.producers.get(idempotent) === entry) this.producers.delete(idempotent); });

@@ -83,6 +83,11 @@ export class StatusReporter {
   }
 }
 
+/** A text short enough to be part of a status (an error message, a reason), cut with an ellipsis. */
+export function brief(text = '', max = 60): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
 function formatRate(r: number): string {
   return r >= 10000 ? `${(r / 1000).toFixed(0)}k` : r >= 1000 ? `${(r / 1000).toFixed(1)}k` : String(r);
 }

@@ -11,7 +11,8 @@ import path from 'node:path';
 import type { Node, NodeInitializer } from 'node-red';
 import { initHelper } from '../../helpers/node-red';
 import { requireService } from '../../helpers/services';
-import { brokerNode, createTopic, flowNodes, kafkaIn, unique, until } from '../kafka/kafka';
+import { brokerNode, createTopic, flowNodes, kafkaIn, unique } from '../kafka/kafka';
+import { until } from '../../helpers/wait';
 import {
   PIPELINE_VARS, comparable, connectorConfig, itemsDdl, itemsRows, removeConnector, sql, startConnector, type PipelineEnv,
 } from './pipeline';

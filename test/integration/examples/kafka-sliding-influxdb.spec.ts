@@ -12,7 +12,8 @@ import { NodeRedProcess } from '../../helpers/node-red-process';
 import { ROOT, type FlowNode } from '../../helpers/package';
 import { requireService } from '../../helpers/services';
 import { fluxRows, fluxString, type V2Env } from '../influxdb/servers';
-import { committedOffsets, createTopic, unique, until } from '../kafka/kafka';
+import { committedOffsets, createTopic, unique } from '../kafka/kafka';
+import { until } from '../../helpers/wait';
 
 const EXAMPLE = path.join(ROOT, 'examples', 'kafka-filter-sliding-influxdb.json');
 

@@ -9,7 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { NodeRedProcess } from '../../helpers/node-red-process';
 import { requireService } from '../../helpers/services';
-import { RECORDER_DIR, brokerNode, createTopic, kafkaIn, produceSequence, recorder, unique, until, type KafkaEnv } from './kafka';
+import { RECORDER_DIR, brokerNode, createTopic, kafkaIn, produceSequence, recorder, unique, type KafkaEnv } from './kafka';
+import { until } from '../../helpers/wait';
 
 const RECORDS = 50000;
 const BOUND = 1000;

@@ -4,22 +4,15 @@
  */
 import assert from 'node:assert/strict';
 import type { Node } from 'node-red';
-import { initHelper } from '../../helpers/node-red';
-import { requireService } from '../../helpers/services';
-import { brokerNode, createTopic, flowNodes, kafkaIn, kafkaOut, kafkaSh, unique, until, type KafkaEnv } from './kafka';
+import { brokerSuite, brokerNode, createTopic, flowNodes, kafkaIn, kafkaOut, kafkaSh, unique, type KafkaEnv } from './kafka';
+import { helper } from '../../nodes/util';
+import { until } from '../../helpers/wait';
 
-const helper = initHelper();
 const RECORDS = 3000;
 
 describe('kafka (real broker): broker restart mid-stream', function () {
   this.timeout(300000);
-  let env: KafkaEnv;
-  before(function (done) {
-    env = requireService(this, 'kafka', ['KAFKA_BROKERS']) as KafkaEnv;
-    helper.startServer(done);
-  });
-  after((done) => { helper.stopServer(done); });
-  afterEach(() => helper.unload());
+  const env = brokerSuite();
 
   it('recovers producer and consumer and loses nothing', async () => {
     const topic = unique('restart');

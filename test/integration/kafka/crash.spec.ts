@@ -11,8 +11,9 @@ import path from 'node:path';
 import { NodeRedProcess } from '../../helpers/node-red-process';
 import { requireService } from '../../helpers/services';
 import {
-  RECORDER_DIR, brokerNode, committedOffsets, createTopic, kafkaIn, produceSequence, recorded, recorder, unique, until, type KafkaEnv,
+  RECORDER_DIR, brokerNode, committedOffsets, createTopic, kafkaIn, produceSequence, recorded, recorder, unique, type KafkaEnv,
 } from './kafka';
+import { until } from '../../helpers/wait';
 
 const RECORDS = 10000;
 const PARTITIONS = 3;

@@ -7,7 +7,10 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { AssignerProtocol, Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
-import type { Node, NodeInitializer } from 'node-red';
+import type { NodeInitializer } from 'node-red';
+import { freePort } from '../../helpers/node-red-process';
+import { requireService } from '../../helpers/services';
+import { helper } from '../../nodes/util';
 
 export type KafkaEnv = Record<'KAFKA_BROKERS', string> & Partial<Record<
   'KAFKA_SASL_BROKERS' | 'KAFKA_SASL_MECHANISM' | 'KAFKA_SASL_USER' | 'KAFKA_SASL_PASSWORD' | 'KAFKA_CA_FILE', string>>;
@@ -25,6 +28,22 @@ export function flowNodes(): NodeInitializer[] {
     ...['common/25-catch.js', 'network/05-tls.js', 'function/10-function.js']
       .map((f) => require(path.join(core, 'core', f)) as NodeInitializer),
   ];
+}
+
+/**
+ * Called in a `describe` of specs that load flows in the Node-RED test helper: returns the broker settings (`vars`,
+ * filled in before the specs run; without a broker they skip, or fail under CI=true), and runs the helper's server
+ * around the specs, each flow unloaded after its spec.
+ */
+export function brokerSuite<E extends KafkaEnv = KafkaEnv>(vars = ['KAFKA_BROKERS']): E {
+  const env = {} as E;
+  before(function (done) {
+    Object.assign(env, requireService(this, 'kafka', vars));
+    helper.startServer(done);
+  });
+  after((done) => { helper.stopServer(done); });
+  afterEach(() => helper.unload());
+  return env;
 }
 
 let counter = 0;
@@ -122,26 +141,13 @@ export function kafkaSh(cmd: 'start' | 'stop' | 'freeze' | 'thaw'): void {
   if (r.status !== 0) throw new Error(`kafka.sh ${cmd} failed: ${r.stderr?.toString().slice(-2000)}`);
 }
 
-interface SpyCalls { getCalls(): { thisValue: unknown; args: unknown[] }[] }
-/** The test helper's record of what a node of a loaded flow showed (`node.status`) and logged as errors (`node.error`). */
-export function watch(node: Node): { readonly statuses: { fill?: string; shape?: string; text?: string }[]; readonly errors: string[] } {
-  const calls = (method: 'status' | 'error') => (node as unknown as Record<string, SpyCalls>)[method].getCalls().filter((c) => c.thisValue === node);
-  return {
-    get statuses() { return calls('status').map((c) => c.args[0] as { fill?: string; shape?: string; text?: string }); },
-    get errors() { return calls('error').map((c) => String(c.args[0])); },
-  };
-}
-
 /**
  * A TCP port that forwards every connection to `target` (`host:port`) once `open()` is called, and refuses them
  * before: a bootstrap address whose broker becomes reachable later.
  */
 export async function laterBroker(target: string): Promise<{ address: string; open(): Promise<void>; close(): Promise<void> }> {
   const [host, port] = target.split(':');
-  const probe = net.createServer();
-  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', () => r()));
-  const free = (probe.address() as net.AddressInfo).port;
-  await new Promise((r) => probe.close(r));
+  const free = await freePort();
   const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
     const upstream = net.connect(Number(port), host);
@@ -161,14 +167,6 @@ export async function laterBroker(target: string): Promise<{ address: string; op
     },
   };
 }
-
-export const until = async (cond: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> => {
-  const end = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
 
 /** Where the recorder test node lives, for a child runtime's settings.nodesDir. */
 export const RECORDER_DIR = path.join(__dirname, 'nodes');

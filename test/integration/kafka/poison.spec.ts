@@ -4,22 +4,15 @@
  */
 import assert from 'node:assert/strict';
 import type { Node } from 'node-red';
-import { initHelper } from '../../helpers/node-red';
-import { requireService } from '../../helpers/services';
-import { brokerNode, committedOffsets, createTopic, flowNodes, kafkaIn, readBack, unique, until, withProducer, type KafkaEnv } from './kafka';
+import { brokerSuite, brokerNode, committedOffsets, createTopic, flowNodes, kafkaIn, readBack, unique, withProducer, type KafkaEnv } from './kafka';
+import { helper } from '../../nodes/util';
+import { until } from '../../helpers/wait';
 
-const helper = initHelper();
 type Msg = Record<string, any>;
 
 describe('kafka (real broker): poison records', function () {
   this.timeout(90000);
-  let env: KafkaEnv;
-  before(function (done) {
-    env = requireService(this, 'kafka', ['KAFKA_BROKERS']) as KafkaEnv;
-    helper.startServer(done);
-  });
-  after((done) => { helper.stopServer(done); });
-  afterEach(() => helper.unload());
+  const env = brokerSuite();
 
   it('sends the raw record to Catch and to the dead-letter topic, and keeps the partition flowing', async () => {
     const topic = unique('poison');

@@ -8,9 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { NodeRedProcess } from '../../helpers/node-red-process';
 import { requireService } from '../../helpers/services';
-import {
-  RECORDER_DIR, brokerNode, createTopic, groupAssignment, kafkaIn, produceSequence, recorded, recorder, unique, until, type KafkaEnv,
-} from './kafka';
+import { RECORDER_DIR, brokerNode, createTopic, groupAssignment, kafkaIn, produceSequence, recorded, recorder, unique, type KafkaEnv } from './kafka';
+import { until } from '../../helpers/wait';
 
 const PARTITIONS = 6;
 const FIRST = 6000;

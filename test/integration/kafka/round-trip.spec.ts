@@ -5,22 +5,15 @@
  */
 import assert from 'node:assert/strict';
 import type { Node } from 'node-red';
-import { initHelper } from '../../helpers/node-red';
-import { requireService } from '../../helpers/services';
-import { brokerNode, createTopic, flowNodes, kafkaIn, kafkaOut, readBack, unique, until, type KafkaEnv } from './kafka';
+import { brokerSuite, brokerNode, createTopic, flowNodes, kafkaIn, kafkaOut, readBack, unique, type KafkaEnv } from './kafka';
+import { helper } from '../../nodes/util';
+import { until } from '../../helpers/wait';
 
-const helper = initHelper();
 type Msg = Record<string, any>;
 
 describe('kafka (real broker): round trip kafka out → topic → kafka in', function () {
   this.timeout(90000);
-  let env: KafkaEnv;
-  before(function (done) {
-    env = requireService(this, 'kafka', ['KAFKA_BROKERS']) as KafkaEnv;
-    helper.startServer(done);
-  });
-  after((done) => { helper.stopServer(done); });
-  afterEach(() => helper.unload());
+  const env = brokerSuite();
 
   it('carries JSON objects, strings and binary payloads byte-exact, with keys, headers and explicit partitions', async () => {
     const topic = unique('rt');

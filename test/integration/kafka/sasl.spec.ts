@@ -8,23 +8,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Node } from 'node-red';
 import { NodeRedProcess } from '../../helpers/node-red-process';
-import { initHelper } from '../../helpers/node-red';
-import { requireService } from '../../helpers/services';
-import { brokerNode, createTopic, flowNodes, kafkaIn, kafkaOut, unique, until, watch, type KafkaEnv } from './kafka';
+import { brokerSuite, brokerNode, createTopic, flowNodes, kafkaIn, kafkaOut, unique, type KafkaEnv } from './kafka';
+import { errors, helper, lastStatus, statuses } from '../../nodes/util';
+import { until } from '../../helpers/wait';
 
-const helper = initHelper();
 type Msg = Record<string, any>;
 const SASL_VARS = ['KAFKA_BROKERS', 'KAFKA_SASL_BROKERS', 'KAFKA_SASL_MECHANISM', 'KAFKA_SASL_USER', 'KAFKA_SASL_PASSWORD', 'KAFKA_CA_FILE'];
 
 describe('kafka (real broker): SASL_SSL with SCRAM-SHA-512', function () {
   this.timeout(120000);
-  let env: Required<KafkaEnv>;
-  before(function (done) {
-    env = requireService(this, 'kafka', SASL_VARS) as Required<KafkaEnv>;
-    helper.startServer(done);
-  });
-  after((done) => { helper.stopServer(done); });
-  afterEach(() => helper.unload());
+  const env = brokerSuite<Required<KafkaEnv>>(SASL_VARS);
 
   const tls = { id: 'tls', type: 'tls-config', name: 'test CA', cert: '', key: '', ca: '', certname: '', keyname: '', caname: '',
     servername: '', verifyservercert: true, alpnprotocol: '' };
@@ -55,13 +48,14 @@ describe('kafka (real broker): SASL_SSL with SCRAM-SHA-512', function () {
     ] as never, { ...tlsCredentials(), b: { username: env.KAFKA_SASL_USER, password: 'wrong-password' } } as never);
     // kafka in and kafka out (which connects when deployed, before any message) both say so.
     for (const id of ['in', 'out']) {
-      const seen = watch(helper.getNode(id) as Node);
-      await until(() => seen.errors.length > 0 && seen.statuses.some((s) => s.fill === 'red' && s.shape === 'ring'), 30000, `${id}: a red ring and an error`);
+      const node = helper.getNode(id) as Node;
+      const errorTexts = () => errors(node).map((e) => String(e.err));
+      await until(() => errorTexts().length > 0 && statuses(node).some((s) => s.fill === 'red' && s.shape === 'ring'), 30000, `${id}: a red ring and an error`);
       // The test helper has no message catalogs: the error is the catalog key with its detail.
-      assert.ok(seen.errors.some((e) => /authentication/.test(e) || /SASL|SCRAM|auth/i.test(e)), `${id}: a clear error: ${seen.errors.join(' | ')}`);
+      assert.ok(errorTexts().some((e) => /authentication/.test(e) || /SASL|SCRAM|auth/i.test(e)), `${id}: a clear error: ${errorTexts().join(' | ')}`);
       assert.ok(helper.getNode(id), `${id} is still there`);
     }
-    assert.match(String(watch(helper.getNode('out') as Node).statuses.at(-1)?.text), /status\.unreachable/);
+    assert.match(String(lastStatus(helper.getNode('out') as Node)?.text), /status\.unreachable/);
   });
 
   it('keeps the password out of the flow file and out of an exported flow', async () => {
