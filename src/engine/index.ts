@@ -32,7 +32,7 @@ export { msToPrecision, timestampIn, PRECISIONS, type Precision } from './influx
 export { judge, serverText, retryAfterMs, type WriteResponse, type Verdict } from './influx/responses';
 export { retryDelay, DEFAULT_RETRY, type RetryOptions } from './influx/retry';
 export {
-  InfluxWriter, MessageTicket, DEFAULT_WRITER, systemClock, targetKey,
+  InfluxWriter, LineTicket, MessageTicket, DEFAULT_WRITER, systemClock, targetKey,
   type WriteTarget, type WriteTransport, type Clock, type Ticket, type TicketOutcome, type LineOutcome, type WriterOptions,
   type WriterEvents, type WriterStats, type ParkedLines,
 } from './influx/writer';

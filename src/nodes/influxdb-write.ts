@@ -5,7 +5,7 @@
  */
 import type { Node, NodeAPI } from 'node-red';
 import {
-  ClientTransport, EngineError, InfluxWriter, MessageTicket, PRECISIONS, PointMapper, ServerProbe, registry,
+  ClientTransport, EngineError, InfluxWriter, LineTicket, MessageTicket, PRECISIONS, PointMapper, ServerProbe, registry,
   type ParkedLines, type PointInput, type Precision, type RetryOptions, type TicketOutcome, type TimeSource, type WriteTarget,
 } from '../engine';
 import type { InfluxConfigNode, InfluxConnection, InfluxWriteNodeConfig } from './shared/config';
@@ -39,7 +39,7 @@ function nonNegative(v: unknown, name: string): number {
 
 /** Lines a closing node could not write (node removed, or the next instance refused its configuration). */
 function failParked(parked: ParkedLines, text: string): void {
-  for (const { entries } of parked.targets) for (const e of entries) e.ticket.settle('failed', text);
+  for (const { entries } of parked.targets) for (const e of entries) e.ticket.settle('failed', text, e.context);
 }
 
 export = function (RED: NodeAPI) {
@@ -141,6 +141,9 @@ export = function (RED: NodeAPI) {
       else done();
     };
 
+    // Messages of one line (most) share their ticket: the line carries its message's done().
+    const oneLine = new LineTicket(finish);
+
     let defaultTarget: WriteTarget | undefined;
     const targetOf = (msg: Msg): WriteTarget => {
       const overridden = msg.org !== undefined || msg.bucket !== undefined || msg.database !== undefined || msg.retentionPolicy !== undefined;
@@ -182,12 +185,12 @@ export = function (RED: NodeAPI) {
       }
       for (const e of mapped.errors) node.error(status.failure(e).message, msg);
       status.rate.mark(mapped.lines.length);
-      const ticket = new MessageTicket(mapped.lines.length, finish, done);
+      const ticket = mapped.lines.length === 1 ? oneLine : new MessageTicket(mapped.lines.length, finish, done);
       if (writer.full) {
         const { lines, points, stamped } = { lines: mapped.lines.slice(), points: mapped.points.slice(), stamped: mapped.stamped };   // the mapper reuses its result
-        return writer.whenRoom().then(() => writer.add(target, lines, stamped, ticket, points));
+        return writer.whenRoom().then(() => writer.add(target, lines, stamped, ticket, points, done));
       }
-      writer.add(target, mapped.lines, mapped.stamped, ticket, mapped.points);
+      writer.add(target, mapped.lines, mapped.stamped, ticket, mapped.points, done);
     };
 
     const fields: unknown[] = [undefined, undefined];

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import {
-  ClientTransport, InfluxWriter, MessageTicket, ServerProbe, judge, retryAfterMs, retryDelay,
+  ClientTransport, InfluxWriter, LineTicket, MessageTicket, ServerProbe, judge, retryAfterMs, retryDelay,
   type Clock, type TicketOutcome, type WriteResponse, type WriteTarget, type WriterOptions,
 } from '../../src/engine';
 import { FakeInflux } from '../helpers/fake-influx';
@@ -178,6 +178,26 @@ describe('engine: InfluxDB writer', () => {
     for (const g of ['g1', 'g2', 'g4', 'g5', 'g6', 'g8']) assert.equal(outcomes[g].written, 1, g);
     for (const b of ['bad3', 'bad7']) assert.match(outcomes[b].rejected[0], /HTTP 422: partial write/);
     assert.ok(transport.calls.length <= 1 + 2 * 2 * 3, `${transport.calls.length} requests`);
+  });
+
+  it('one shared ticket completes each one-line message with its own context: written, rejected, dropped', async () => {
+    const { clock, transport, writer } = setup({ flushIntervalMs: 0, batchSize: 4, maxLines: 4, overflow: 'drop-oldest', maxInFlight: 1 });
+    const outcomes: Record<string, TicketOutcome> = {};
+    const ticket = new LineTicket<string>((out, name) => { outcomes[name] = { ...out, rejected: [...out.rejected], failed: [...out.failed] }; });
+    transport.auto = (lines) => (lines.some((l) => l.startsWith('bad'))
+      ? { status: 422, body: '{"message":"partial write: field type conflict dropped=1"}' } : { status: 204, body: '' });
+    for (const l of ['g1', 'bad2', 'g3']) writer.add(T, [l], true, ticket, undefined, l);
+    await clock.advance(0);
+    assert.deepEqual(outcomes.g1, { written: 1, rejected: [], failed: [], dropped: 0 });
+    assert.deepEqual(outcomes.g3, { written: 1, rejected: [], failed: [], dropped: 0 });
+    assert.equal(outcomes.bad2.written, 0);
+    assert.match(outcomes.bad2.rejected[0], /HTTP 422: partial write/);
+    transport.auto = null;
+    // a in flight, b–d waiting; e and f make the oldest waiting lines (b, c) go
+    for (const l of ['a', 'b', 'c', 'd', 'e', 'f']) writer.add(T, [l], true, ticket, undefined, l);
+    assert.deepEqual(outcomes.b, { written: 0, rejected: [], failed: [], dropped: 1 });
+    assert.deepEqual(outcomes.c, { written: 0, rejected: [], failed: [], dropped: 1 });
+    assert.deepEqual(Object.keys(outcomes).sort(), ['b', 'bad2', 'c', 'g1', 'g3']);
   });
 
   it('refuses the whole batch instead of sending again when a line has no timestamp (a resend would duplicate it)', async () => {
