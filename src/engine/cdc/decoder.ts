@@ -121,7 +121,10 @@ export class ChangeDecoder {
     if (text === '' || value === null || value === undefined) return this.tombstone(ctx);
     if (text !== undefined) {
       const hit = this.valueTexts.find(text);
-      if (hit) return this.readText(hit.value, text, hit.prefix.length, ctx, () => this.tombstone(ctx));
+      if (hit) {
+        const payload = this.readText(hit.value, text, hit.prefix.length);
+        return payload === null ? this.tombstone(ctx) : hit.value.finish(payload, ctx);
+      }
       const f = frame(text);
       if (!f.framed) return this.readSchemaless(f.payload, f.numberTexts, ctx);
       if (f.payload === null || f.schema === null) return this.tombstone(ctx);
@@ -144,10 +147,10 @@ export class ChangeDecoder {
   }
 
   /**
-   * The payload of `text` from `start` on, read by its compiled schema; text written otherwise than the converter
-   * writes it is parsed and decoded instead (its notes taken again). `ifNull` answers a null payload.
+   * The payload of `text` from `start` on, read by its compiled schema (null for a null payload); text written
+   * otherwise than the converter writes it is parsed and decoded instead (its notes taken again).
    */
-  private readText<T>(c: Compiled<T>, text: string, start: number, ctx: Ctx, ifNull: () => T): T {
+  private readText(c: Compiled<unknown>, text: string, start: number): unknown {
     const notes = this.notes.length;
     let decoded: unknown;
     readFrom(text, start);
@@ -158,11 +161,10 @@ export class ChangeDecoder {
       if (!(err instanceof NotCanonical)) throw err;
       this.notes.length = notes;
       const r = parseAt(text, start);
-      decoded = payloadOf(text, r.end, r.value) === null ? null : c.decode(r.value, this.warn);
-      return decoded === null ? ifNull() : c.finish(decoded, ctx);
+      return payloadOf(text, r.end, r.value) === null ? null : c.decode(r.value, this.warn);
     }
     payloadOf(text, readEnd(), null);
-    return decoded === null ? ifNull() : c.finish(decoded, ctx);
+    return decoded;
   }
 
   // ---- keys --------------------------------------------------------------------------------------
@@ -173,7 +175,7 @@ export class ChangeDecoder {
     let parsed: unknown = key;
     if (text !== undefined) {
       const hit = this.keyTexts.find(text);
-      if (hit) return this.readText(hit.value, text, hit.prefix.length, NO_CTX, () => hit.value.finish(null, NO_CTX));
+      if (hit) return hit.value.finish(this.readText(hit.value, text, hit.prefix.length), NO_CTX);
       const f = frame(text);
       if (f.framed && isConnectSchema(f.schema)) {
         const reader = keyReader(f.schema);

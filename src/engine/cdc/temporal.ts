@@ -13,15 +13,32 @@ const DAY_MS = 86400000;
 const MAX_DATE_MS = 8.64e15;
 const TWO = Array.from({ length: 100 }, (_, i) => (i < 10 ? `0${i}` : String(i)));
 
-const pad = (n: number, width: number): string => String(n).padStart(width, '0');
+const ZEROS = ['', '0', '00', '000', '0000', '00000', '000000', '0000000', '00000000'];
+
+/** `n` (an integer ≥ 0) with zeros in front up to `width` digits (at most 9). */
+function pad(n: number, width: number): string {
+  const s = String(n);
+  return s.length >= width ? s : ZEROS[width - s.length] + s;
+}
 
 function year(y: number): string {
   if (y >= 0 && y <= 9999) return y >= 1000 ? String(y) : pad(y, 4);
   return (y < 0 ? '-' : '+') + pad(Math.abs(y), 6);
 }
 
+/** The last day civilDate worked out: the rows of a stream mostly fall on one day. */
+let lastDays = NaN;
+let lastDate = '';
+
 /** Days since 1970-01-01 → `YYYY-MM-DD` (proleptic Gregorian). */
 function civilDate(days: number): string {
+  if (days === lastDays) return lastDate;
+  lastDate = calendarDate(days);
+  lastDays = days;
+  return lastDate;
+}
+
+function calendarDate(days: number): string {
   const z = days + 719468;
   const era = Math.floor(z / 146097);
   const doe = z - era * 146097;
