@@ -22,6 +22,7 @@
     <div data-sk-select="acks" data-sk-icon="fa-check" data-sk-options="all,leader,none"></div>    option texts `acks.<option>`
         (`data-sk-texts="format"`: texts `format.<option>`)
     <div data-sk-checkbox="batch" data-sk-icon="fa-th-list"></div>  a checkbox labelled `label.batch`
+    <div data-sk-text="topic" data-sk-icon="fa-tasks" data-sk-placeholder="placeholder.topic"></div>   a text field
  *    `expandTemplate(type)` replaces them once, when the node type is registered, so the fields exist before
  *    Node-RED fills them in and validates them. Snippet texts are catalog keys in the node's own namespace,
  *    so every catalog that uses a snippet defines its keys;
@@ -492,6 +493,15 @@
             '</select></div>';
     }
 
+    /** A text field; `placeholderKey`: the catalog key of its placeholder. */
+    function textRow(name, icon, placeholderKey) {
+        return '<div class="form-row">' +
+            '<label for="node-input-' + name + '"><i class="fa ' + icon + '"></i> <span data-i18n="label.' + name + '"></span></label>' +
+            '<input type="text" id="node-input-' + name + '" class="streamkit-typed"' +
+            (placeholderKey ? ' data-i18n="[placeholder]' + placeholderKey + '"' : '') + '>' +
+            '</div>';
+    }
+
     /** A number field; `unitKey`: the catalog key of the unit shown after it. */
     function numberRow(name, icon, unitKey) {
         return '<div class="form-row">' +
@@ -592,6 +602,9 @@
         });
         holder.find('[data-sk-typed]').each(function () {
             $(this).replaceWith(typedRow($(this).attr('data-sk-typed'), $(this).attr('data-sk-icon')));
+        });
+        holder.find('[data-sk-text]').each(function () {
+            $(this).replaceWith(textRow($(this).attr('data-sk-text'), $(this).attr('data-sk-icon'), $(this).attr('data-sk-placeholder')));
         });
         holder.find('[data-sk-number]').each(function () {
             $(this).replaceWith(numberRow($(this).attr('data-sk-number'), $(this).attr('data-sk-icon'), $(this).attr('data-sk-unit')));
