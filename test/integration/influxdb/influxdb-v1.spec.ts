@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { requireService } from '../../helpers/services';
 import { influxFlow, startInflux } from '../../helpers/influx-flow';
 import { errorText, helper, uid, type Conf, type Msg, type Running } from '../../nodes/util';
-import { ident, influxql, type V1Env } from './servers';
+import { greenOnceAnswered, ident, influxql, type V1Env } from './servers';
 
 const SPECIAL = ' ,="\'é😀\\x';
 
@@ -19,6 +19,10 @@ describe('influxdb write → InfluxDB 1.x (real server, v1 API)', function () {
 
   const start = (over: Conf = {}) => startInflux(influxFlow(env.INFLUX_V1_URL, over, { version: 'v1', database: env.INFLUX_V1_DB }));
   const send = (r: Running, ...msgs: Msg[]) => { for (const m of msgs) r.node.receive(m); };
+
+  it('asks the server whether it is up (/ping) when deployed, and shows a green dot before any message', async () => {
+    await greenOnceAnswered(await start());
+  });
 
   it('reads back exactly what it wrote: special characters, every field type, tags apart from fields, nanoseconds', async () => {
     const measurement = uid(`m${SPECIAL}`);

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { requireService } from '../../helpers/services';
 import { attachInflux, influxFlow, startInflux, type InfluxFlow } from '../../helpers/influx-flow';
 import { errorText, helper, settle, uid, type Conf, type Msg, type Running } from '../../nodes/util';
-import { fluxRows, fluxString, service, type V2Env } from './servers';
+import { fluxRows, fluxString, greenOnceAnswered, service, type V2Env } from './servers';
 
 const SPECIAL = ' ,="\'é😀\\x';
 const TIME = '2026-01-02T03:04:05.123456789Z';
@@ -29,6 +29,10 @@ describe('influxdb write → InfluxDB 2.x (real server)', function () {
   const rowsOf = (run: string, extra = '') => fluxRows(env,
     `from(bucket: ${fluxString(env.INFLUX_BUCKET)}) |> range(start: 0) |> filter(fn: (r) => r.run == ${fluxString(run)})${extra}`);
   const send = (r: Running, ...msgs: Msg[]) => { for (const m of msgs) r.node.receive(m); };
+
+  it('asks the server whether it is up (/health) when deployed, and shows a green dot before any message', async () => {
+    await greenOnceAnswered(await startInflux(flowFor()));
+  });
 
   it('reads back exactly what it wrote: special characters, every field type, tags apart from fields, nanoseconds', async () => {
     const run = uid('run');

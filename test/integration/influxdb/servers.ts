@@ -5,11 +5,27 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { InfluxDB } from '@influxdata/influxdb-client';
+import assert from 'node:assert/strict';
+import { until } from '../../helpers/wait';
+import { lastStatus, statuses, type Running } from '../../nodes/util';
 
 const SCRIPT = path.join(__dirname, '..', '..', '..', 'scripts', 'services', 'influxdb.sh');
 
 export interface V2Env { INFLUX_URL: string; INFLUX_TOKEN: string; INFLUX_ORG: string; INFLUX_BUCKET: string }
 export interface V1Env { INFLUX_V1_URL: string; INFLUX_V1_DB: string }
+
+/**
+ * A write node just deployed asks the server whether it is up (v2 `/health`, v1 `/ping`): a yellow ring saying
+ * connecting, then a green dot once the server answered, before any message.
+ */
+export async function greenOnceAnswered(r: Running): Promise<void> {
+  await until(() => lastStatus(r.node)?.fill === 'green', 10000, 'a green status');
+  const [first] = statuses(r.node);
+  assert.deepEqual([first.fill, first.shape], ['yellow', 'ring']);
+  assert.match(String(first.text), /status\.connecting/, 'the test helper shows catalog keys');
+  assert.equal(lastStatus(r.node)?.shape, 'dot');
+  assert.deepEqual(r.caught.msgs, []);
+}
 
 /** Flux rows as the server's CSV has them: every column as text, and `_type` the type of `_value`. */
 export async function fluxRows(env: V2Env, flux: string): Promise<Record<string, string>[]> {
