@@ -14,7 +14,7 @@ import { onInput, type Done } from './shared/input';
 import { isEos } from './shared/messages';
 import { compileKey, compileProperty, type Msg } from './shared/properties';
 import { recordReaders, type RecordReaders } from './shared/records';
-import { StatusReporter, brief } from './shared/status';
+import { StatusReporter, brief, unreachable } from './shared/status';
 import { durationField } from './shared/window-node';
 
 /** Node-RED waits 15 s for a closing node; flushing may take most of that. */
@@ -234,7 +234,7 @@ export = function (RED: NodeAPI) {
 function details(w: InfluxWriter, probe: ServerProbe, t: Translate): string[] {
   const parts: string[] = [];
   if (probe.state === 'connecting') parts.push(t('status.connecting'));
-  else if (probe.state === 'unreachable') parts.push(t('status.unreachable', { reason: brief(probe.lastError) }));
+  else if (probe.state === 'unreachable') parts.push(unreachable(t, probe.lastError));
   if (w.buffered > 0) parts.push(t('status.buffered', { count: w.buffered }));
   const next = w.nextRetryAt;
   if (next !== undefined) parts.push(t('status.retrying', { seconds: Math.max(0, Math.ceil((next - Date.now()) / 1000)) }));

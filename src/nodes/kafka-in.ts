@@ -11,10 +11,11 @@ import { acquireCompletion, releaseCompletion } from './shared/completion';
 import type { KafkaBrokerNode, KafkaInConfig } from './shared/config';
 import { describeError, refuseConfig, translator } from './shared/i18n';
 import type { Msg } from './shared/properties';
-import { StatusReporter, type Tone } from './shared/status';
+import { StatusReporter, unreachable, type Tone } from './shared/status';
 
 const TONE: Record<SourceState, Tone> = {
-  connecting: 'warn', connected: 'ok', rebalancing: 'warn', paused: 'warn', reconnecting: 'warn', error: 'error', closed: 'ok',
+  connecting: 'warn', connected: 'ok', rebalancing: 'warn', paused: 'warn', reconnecting: 'warn', unreachable: 'warn', error: 'error',
+  closed: 'ok',
 };
 
 export = function (RED: NodeAPI) {
@@ -53,7 +54,7 @@ export = function (RED: NodeAPI) {
 
     let source: KafkaSource;
     const status = new StatusReporter(node, t, () => {
-      const parts = [t(`status.${source.state}`)];
+      const parts = [source.state === 'unreachable' ? unreachable(t, source.lastError?.message) : t(`status.${source.state}`)];
       if (source.state !== 'error') parts.push(t('status.lag', { count: source.lag() }), t('status.inFlight', { count: source.tracker.inFlight }));
       else if (source.lastError) parts.push(source.lastError.reason);
       return parts;
@@ -70,7 +71,7 @@ export = function (RED: NodeAPI) {
         emit(rawMessage(err.raw), done, (m) => node.error(text, m));
       },
       state: (state: SourceState, err?: KafkaError) => {
-        if (err && (state === 'error' || state === 'reconnecting')) {
+        if (err && (state === 'error' || state === 'reconnecting' || state === 'unreachable')) {
           const text = describeError(t, err);
           if (state === 'error') node.error(text);
           else node.warn(text);

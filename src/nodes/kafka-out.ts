@@ -11,7 +11,7 @@ import { describeError, refuseConfig, translator } from './shared/i18n';
 import { onInput } from './shared/input';
 import { NOT_COMPILED } from './shared/jsonata';
 import { compileProperty, recordsOf, type Msg, type PropertyReader } from './shared/properties';
-import { StatusReporter, brief } from './shared/status';
+import { StatusReporter, unreachable } from './shared/status';
 
 const ACKS = { all: -1, leader: 1, none: 0 } as const;
 const COMPRESSION = { none: 0, gzip: 1, snappy: 2 } as const;
@@ -59,7 +59,7 @@ export = function (RED: NodeAPI) {
       const parts = [];
       if (sink.buffered > 0) parts.push(t('status.buffered', { count: sink.buffered }));
       if (sink.state === 'connecting') parts.push(t('status.connecting'));
-      else if (sink.state === 'retrying') parts.push(t('status.unreachable', { reason: brief(sink.lastError?.message) }));
+      else if (sink.state === 'retrying') parts.push(unreachable(t, sink.lastError?.message));
       return parts;
     }, () => ({ buffered: sink.buffered, inFlight: sink.buffered }),
     () => (sink.state === 'ready' ? 'ok' : sink.state === 'retrying' && sink.lastError?.retriable === false ? 'error' : 'warn'));

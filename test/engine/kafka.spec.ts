@@ -494,6 +494,34 @@ describe('engine/kafka: KafkaSource', () => {
       await s.close(10);
     }
   });
+
+  it('is unreachable, once, while the brokers cannot be reached, trying new consumers until one joins the group', async () => {
+    const { s, consumers, states } = source();
+    const orig = FakeConsumer.prototype.connect;
+    let refusals = 2;
+    FakeConsumer.prototype.connect = async function () {
+      if (refusals-- > 0) throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { name: 'KafkaJSConnectionError', retriable: true });
+    };
+    try {
+      s.start();
+      await until(() => consumers.length === 3, 5000);
+      await until(() => consumers[2].eachBatch !== null);
+      assert.equal(s.state, 'unreachable');
+      assert.match(String(s.lastError?.message), /ECONNREFUSED/);
+      consumers[2].join({ t: [0] });
+      // The brokers lost again by a running consumer (kafkajs restarts it itself): unreachable, then connected.
+      for (let i = 0; i < 2; i++) {
+        consumers[2].emit('crash', { error: Object.assign(new Error('Connection timeout'), { name: 'KafkaJSConnectionError', retriable: true }),
+          restart: true });
+      }
+      consumers[2].join({ t: [0] });
+      assert.deepEqual([...states], ['unreachable', 'connected', 'unreachable', 'connected']);
+      assert.ok(consumers[0].disconnected && consumers[1].disconnected);
+    } finally {
+      FakeConsumer.prototype.connect = orig;
+      await s.close(10);
+    }
+  });
 });
 
 // ---- KafkaSink against a fake producer -------------------------------------------------------------------------

@@ -301,6 +301,11 @@ export function errors(node: Node): { err: unknown; msg: Msg | undefined }[] {
     .map((c) => ({ err: c.args[0], msg: c.args[1] as Msg | undefined }));
 }
 
+/** Every node.warn(…) call of the node, the text it logged. */
+export function warnings(node: Node): string[] {
+  return spyOf(node, 'warn').getCalls().filter((c) => c.thisValue === node).map((c) => errorText(c.args[0]));
+}
+
 /** Text of an error as Node-RED shows it. */
 export function errorText(err: unknown): string {
   return typeof err === 'string' ? err : (err as Error)?.message ?? String(err);

@@ -36,10 +36,11 @@ export interface ConsumerOptions {
 /** kafkajs retries: long enough to ride out a broker restart; consumers that crash anyway are restarted. */
 const RETRY = { initialRetryTime: 300, maxRetryTime: 10000, retries: 10, restartOnFailure: async () => true };
 /**
- * The producers' clusters (connecting, metadata): a few quick attempts, so that a kafka out soon says why the brokers
- * cannot be reached (its sink connects again with its own backoff); their requests keep RETRY.
+ * The clusters of producers and consumers (connecting, metadata): a few quick attempts, so that a node soon says why
+ * the brokers cannot be reached (kafka out's sink and kafka in's source connect again with their own backoff); their
+ * requests keep RETRY.
  */
-const PRODUCER_CLUSTER_RETRY = { initialRetryTime: 300, maxRetryTime: 1000, retries: 2 };
+const CLUSTER_RETRY = { initialRetryTime: 300, maxRetryTime: 1000, retries: 2 };
 /** How long the last user's `release` waits for the producers to disconnect. */
 const RELEASE_WAIT_MS = 2000;
 const LOG_LEVELS: Record<number, LogLevel> = { 1: 'error', 2: 'warn', 4: 'info', 5: 'debug' };
@@ -59,7 +60,6 @@ let snappyRegistered = false;
 
 export class KafkaConnection {
   private readonly kafka: Kafka;
-  private readonly producerKafka: Kafka;
   private readonly producers = new Map<boolean, { producer: Producer; connected: Promise<Producer>; ready: boolean }>();
   private users = 0;
 
@@ -72,7 +72,7 @@ export class KafkaConnection {
       snappyRegistered = true;
     }
     const log = options.log;
-    const config = {
+    this.kafka = new kafkajs.Kafka({
       clientId: options.clientId,
       brokers: options.brokers,
       ssl: options.ssl,
@@ -85,9 +85,8 @@ export class KafkaConnection {
         const { message, timestamp: _t, logger: _l, ...extra } = entry as { message: string } & Record<string, unknown>;
         log?.(LOG_LEVELS[level] ?? 'debug', `kafkajs ${namespace}: ${message} ${JSON.stringify(extra)}`);
       },
-    };
-    this.kafka = new kafkajs.Kafka({ ...config, retry: RETRY });
-    this.producerKafka = new kafkajs.Kafka({ ...config, retry: PRODUCER_CLUSTER_RETRY });
+      retry: CLUSTER_RETRY,
+    });
   }
 
   /** A user (a node) starts using the connection. */
@@ -127,7 +126,7 @@ export class KafkaConnection {
   producer(idempotent = false): Promise<ProducerLike> {
     let p = this.producers.get(idempotent);
     if (!p) {
-      const producer = this.producerKafka.producer({ idempotent, retry: { ...RETRY, retries: idempotent ? Number.MAX_SAFE_INTEGER : RETRY.retries } });
+      const producer = this.kafka.producer({ idempotent, retry: { ...RETRY, retries: idempotent ? Number.MAX_SAFE_INTEGER : RETRY.retries } });
       const entry = { producer, connected: producer.connect().then(() => { entry.ready = true; return producer; }), ready: false };
       this.producers.set(idempotent, entry);
       entry.connected.catch(() => { if (this.producers.get(idempotent) === entry) this.producers.delete(idempotent); });

@@ -11,7 +11,8 @@
  * - A record that cannot be decoded is reported with its raw bytes (`poison`) and, with a dead-letter sink, copied
  *   there; it counts as completed when both are done, so it never blocks its partition.
  * - Failures: kafkajs restarts the consumer on retriable errors; anything else (and a failed start) starts a new
- *   consumer after a backoff, until closed. Every state change is reported for the status.
+ *   consumer after a growing backoff, until closed. Every state change is reported for the status; brokers that
+ *   cannot be reached are one `unreachable` state until a consumer joins the group again (`lastError` says why).
  */
 import { Backpressure } from './backpressure';
 import { decodeBytes, decodeHeaders, type Headers, type ValueFormat } from './codec';
@@ -78,7 +79,7 @@ export interface KafkaSourceOptions {
   deadLetter?: { sink: DeadLetterSink; topic: string };
 }
 
-export type SourceState = 'connecting' | 'connected' | 'rebalancing' | 'paused' | 'reconnecting' | 'error' | 'closed';
+export type SourceState = 'connecting' | 'connected' | 'rebalancing' | 'paused' | 'reconnecting' | 'unreachable' | 'error' | 'closed';
 
 export interface SourceHandlers {
   /** One record (output `record`) or the records of one batch (output `batch`). */
@@ -184,13 +185,14 @@ export class KafkaSource {
 
   private setState(s: SourceState, err?: KafkaError): void {
     if (err) this.lastError = err;
-    if (s === this.state && !err) return;
+    // Each failure is reported, except the brokers being unreachable again: once per spell (the latest reason is kept).
+    if (s === this.state && (!err || s === 'unreachable')) return;
     this.state = s;
     this.on.state(s, err);
   }
 
   private async connect(): Promise<void> {
-    this.setState(this.stats.restarts > 0 ? 'reconnecting' : 'connecting');
+    if (this.state !== 'unreachable') this.setState(this.stats.restarts > 0 ? 'reconnecting' : 'connecting');
     const consumer = this.createConsumer();
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, (e) => this.joined(e.payload.memberAssignment as Record<string, number[]>));
@@ -202,7 +204,7 @@ export class KafkaSource {
     consumer.on(consumer.events.CRASH, (e) => {
       if (consumer !== this.consumer || this.closing) return;
       const err = toKafkaError(e.payload.error);
-      if (e.payload.restart) this.setState('reconnecting', err);
+      if (e.payload.restart) this.setState(err.reason === 'connection' ? 'unreachable' : 'reconnecting', err);
       else this.restart(consumer, err);
     });
     try {
@@ -217,7 +219,7 @@ export class KafkaSource {
 
   /** A new consumer after a backoff (the old one could not start, or crashed for good). */
   private restart(consumer: ConsumerLike, err: KafkaError): void {
-    this.setState(err.retriable ? 'reconnecting' : 'error', err);
+    this.setState(err.reason === 'connection' ? 'unreachable' : err.retriable ? 'reconnecting' : 'error', err);
     this.consumer = null;
     void consumer.disconnect().catch(() => undefined);
     const delay = RESTART_BACKOFF_MS[Math.min(this.failures++, RESTART_BACKOFF_MS.length - 1)];

@@ -8,7 +8,7 @@
  */
 import type { Node } from 'node-red';
 import { RateMeter, metrics, type MetricsSource, type NodeCounts } from '../../engine';
-import { describeError } from './i18n';
+import { describeError, type Translate } from './i18n';
 
 const ERROR_SHOWN_MS = 10000;
 
@@ -86,6 +86,11 @@ export class StatusReporter {
 /** A text short enough to be part of a status (an error message, a reason), cut with an ellipsis. */
 export function brief(text = '', max = 60): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** The status part for a service that cannot be reached, with why (`status.unreachable` of the node's catalog). */
+export function unreachable(t: Translate, reason?: string): string {
+  return t('status.unreachable', { reason: brief(reason) });
 }
 
 function formatRate(r: number): string {

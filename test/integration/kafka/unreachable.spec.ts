@@ -1,18 +1,21 @@
 /**
- * kafka out and brokers it cannot use: it connects when deployed, so its status says at once that the brokers cannot
- * be reached (a ring) and turns green when they can; and when the broker stops answering (frozen with SIGSTOP: its
+ * kafka out and kafka in with brokers they cannot use: they connect when deployed, so their status says at once that
+ * the brokers cannot be reached (a ring, with the reason) and turns green when they can (kafka in then delivers the
+ * topic's records); and when the broker stops answering (frozen with SIGSTOP: its
  * connections stay open, no acknowledgement comes) with records pending, a deploy stops it well within Node-RED's
  * close timeout, its records counted and left uncompleted for the source upstream.
  */
 import assert from 'node:assert/strict';
 import type { Node } from 'node-red';
 import { NodeRedProcess } from '../../helpers/node-red-process';
-import { brokerSuite, brokerNode, createTopic, flowNodes, kafkaOut, kafkaSh, laterBroker, readBack, unique, type KafkaEnv } from './kafka';
+import {
+  brokerSuite, brokerNode, createTopic, flowNodes, kafkaIn, kafkaOut, kafkaSh, laterBroker, produceSequence, readBack, unique,
+} from './kafka';
 import { errors, helper, lastStatus, statuses } from '../../nodes/util';
 import { until } from '../../helpers/wait';
 
 
-describe('kafka (real broker): kafka out with brokers it cannot reach, or that stop answering', function () {
+describe('kafka (real broker): kafka out and kafka in with brokers they cannot reach, or that stop answering', function () {
   this.timeout(120000);
   const env = brokerSuite();
 
@@ -33,6 +36,32 @@ describe('kafka (real broker): kafka out with brokers it cannot reach, or that s
       out.receive({ payload: { later: true } } as never);
       const [record] = await readBack(env.KAFKA_BROKERS, topic, 1);
       assert.deepEqual(JSON.parse(record.value!.toString()), { later: true });
+    } finally {
+      await later.close();
+    }
+  });
+
+  it('kafka in shows a ring saying why while its brokers cannot be reached, then turns green and delivers the records', async () => {
+    const topic = unique('later-in');
+    await createTopic(env.KAFKA_BROKERS, topic, 1);
+    await produceSequence(env.KAFKA_BROKERS, topic, 5);
+    const later = await laterBroker(env.KAFKA_BROKERS);
+    try {
+      await helper.load(flowNodes(), [{ id: 'tab', type: 'tab' }, brokerNode('b', later.address),
+        kafkaIn('in', 'b', topic, unique('later-in-g'), [['got']]), { id: 'got', type: 'helper', z: 'tab' }] as never);
+      const node = helper.getNode('in') as Node;
+      const got: number[] = [];
+      (helper.getNode('got') as Node).on('input', (m: object) => { got.push((m as { payload: { i: number } }).payload.i); });
+      await until(() => /status\.unreachable/.test(String(lastStatus(node)?.text)), 15000, 'a status saying why the brokers cannot be reached');
+      assert.ok(statuses(node).every((s) => s.shape === 'ring' && s.fill === 'yellow'), `a yellow ring: ${JSON.stringify(statuses(node))}`);
+      // Still trying after a few attempts; the broker opens then.
+      await new Promise((r) => setTimeout(r, 3000));
+      await later.open();
+      await until(() => got.length === 5, 60000, `the topic's records once the broker answers (have ${got.length})`);
+      assert.deepEqual(got, [0, 1, 2, 3, 4]);
+      await until(() => lastStatus(node)?.fill === 'green' && /status\.connected/.test(String(lastStatus(node)?.text)), 10000,
+        `a green dot, connected: ${JSON.stringify(lastStatus(node))}`);
+      assert.deepEqual(errors(node), []);
     } finally {
       await later.close();
     }
