@@ -172,10 +172,10 @@ export async function laterBroker(target: string): Promise<{ address: string; op
 export const RECORDER_DIR = path.join(__dirname, 'nodes');
 
 export interface Recorded { n: string; p: number; o: string; i?: number }
-/** The lines a recorder appended to `file`. */
+/** The lines a recorder appended to `file` (a line still being written, without its newline yet, is left out). */
 export function recorded(file: string): Recorded[] {
   if (!fs.existsSync(file)) return [];
-  return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Recorded);
+  return fs.readFileSync(file, 'utf8').split('\n').slice(0, -1).filter(Boolean).map((l) => JSON.parse(l) as Recorded);
 }
 
 export function recorder(id: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
