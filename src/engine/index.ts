@@ -25,7 +25,7 @@ export { Backpressure } from './kafka/backpressure';
 export { decodeBytes, decodeHeaders, encodeValue, encodeKey, encodeHeaders, partitionOf, VALUE_FORMATS, type ValueFormat, type Headers } from './kafka/codec';
 export { KafkaSource, type ConsumedRecord, type ConsumerLike, type KafkaSourceOptions, type SourceState, type SourceHandlers } from './kafka/consumer';
 export { KafkaSink, type OutRecord, type ProducerLike, type KafkaSinkOptions, type Delivered } from './kafka/producer';
-export { KafkaConnection, parseBrokers, type KafkaConnectionOptions, type SaslMechanism } from './kafka/client';
+export { KafkaConnection, RELEASE_WAIT_MS, parseBrokers, type KafkaConnectionOptions, type SaslMechanism } from './kafka/client';
 export { encodeLine, checkLines, compareUtf8, type EncodeOptions, type FieldValue } from './influx/line-protocol';
 export { PointMapper, isExplicitPoint, type PointMapperOptions, type PointInput, type MappedLines, type TimeSource } from './influx/points';
 export { msToPrecision, timestampIn, PRECISIONS, type Precision } from './influx/time';

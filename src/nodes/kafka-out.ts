@@ -4,7 +4,7 @@
  */
 import type { Node, NodeAPI } from 'node-red';
 import {
-  KafkaError, KafkaSink, compileGetter, encodeHeaders, encodeKey, encodeValue, partitionOf, type OutRecord,
+  KafkaError, KafkaSink, RELEASE_WAIT_MS, compileGetter, encodeHeaders, encodeKey, encodeValue, partitionOf, type OutRecord,
 } from '../engine';
 import type { KafkaBrokerNode, KafkaOutConfig } from './shared/config';
 import { describeError, refuseConfig, translator } from './shared/i18n';
@@ -16,8 +16,6 @@ import { StatusReporter, unreachable } from './shared/status';
 const ACKS = { all: -1, leader: 1, none: 0 } as const;
 const COMPRESSION = { none: 0, gzip: 1, snappy: 2 } as const;
 const OVERFLOW_WARNING_MS = 10000;
-/** Disconnecting from the brokers when the node stops may take this long, at most. */
-const RELEASE_MS = 2000;
 
 export = function (RED: NodeAPI) {
   function KafkaOutNode(this: Node, config: KafkaOutConfig) {
@@ -124,13 +122,13 @@ export = function (RED: NodeAPI) {
 
     node.on('close', (_removed: boolean, done: () => void) => {
       status.close();
-      // Acknowledgements get most of Node-RED's close timeout while they come; disconnecting at most RELEASE_MS.
-      const timeout = Math.max(500, Number((RED.settings as { nodeCloseTimeout?: number }).nodeCloseTimeout ?? 15000) - 3000 - RELEASE_MS);
+      // Acknowledgements get most of Node-RED's close timeout while they come; disconnecting at most RELEASE_WAIT_MS.
+      const timeout = Math.max(500, Number((RED.settings as { nodeCloseTimeout?: number }).nodeCloseTimeout ?? 15000) - 3000 - RELEASE_WAIT_MS);
       void sink.close(timeout).then(async (left) => {
         // Not failed: done() is never called for them, so a source upstream that commits only completed work (kafka
         // in) delivers them again; failing them would complete them and let it commit records never written.
         if (left > 0) node.warn(t('warnings.closed-undelivered', { count: left }));
-        await connection.release(RELEASE_MS);
+        await connection.release();
       }).finally(() => done());
     });
   }

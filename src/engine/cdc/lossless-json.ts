@@ -135,43 +135,30 @@ export function readBoolean(): boolean | NotRead {
 /** An integer written without a fraction or an exponent: a number while safe, else a BigInt (as parseJson gives it). */
 export function readInteger(): number | bigint | NotRead {
   const start = pos;
-  const c = src.charCodeAt(pos);
-  if (c !== 45 && (c < 48 || c > 57)) return NOT_READ;
-  const digits = scanNumber();
-  if (scannedInteger) return numberFrom(start, digits) as number | bigint;
-  pos = start;
-  return NOT_READ;
+  const digits = scanInteger();
+  return digits < 0 ? NOT_READ : numberFrom(start, digits) as number | bigint;
 }
 
 /** An integer that is a safe integer (int8, int16, int32: a BigInt is left for the decoder to refuse). */
 export function readSafeInteger(): number | NotRead {
   const start = pos;
-  const c = src.charCodeAt(pos);
-  if (c !== 45 && (c < 48 || c > 57)) return NOT_READ;
-  const digits = scanNumber();
-  if (scannedInteger && digits <= 16 && Number.isSafeInteger(scannedValue)) return scannedValue;
+  const digits = scanInteger();
+  if (digits >= 0 && digits <= 16 && Number.isSafeInteger(scannedValue)) return scannedValue;
   pos = start;
   return NOT_READ;
 }
 
 /** Any JSON number, as the double nearest to it (a float column's value). */
 export function readDouble(): number | NotRead {
+  if (!atNumber()) return NOT_READ;
   const start = pos;
-  const c = src.charCodeAt(pos);
-  if (c !== 45 && (c < 48 || c > 57)) return NOT_READ;
   const digits = scanNumber();
   return scannedInteger && digits <= 15 ? scannedValue : +src.slice(start, pos);
 }
 
 /** Consumes an integer (no fraction, no exponent) when one comes next, without making its value. */
 export function skipInteger(): boolean {
-  const start = pos;
-  const c = src.charCodeAt(pos);
-  if (c !== 45 && (c < 48 || c > 57)) return false;
-  scanNumber();
-  if (scannedInteger) return true;
-  pos = start;
-  return false;
+  return scanInteger() >= 0;
 }
 
 /** Consumes a string without escapes when one comes next, without making it (one with escapes is left to readString). */
@@ -334,6 +321,22 @@ function nextSpecial(i: number): number {
   if (q < 0) return src.length;
   const b = src.slice(i, q).indexOf('\\');
   return b >= 0 ? i + b : q;
+}
+
+/** A number (its sign or first digit) comes next. */
+function atNumber(): boolean {
+  const c = src.charCodeAt(pos);
+  return c === 45 || (c >= 48 && c <= 57);
+}
+
+/** Moves past the integer (no fraction, no exponent) that comes next and answers its count of digits; -1, nothing consumed, when none does. */
+function scanInteger(): number {
+  if (!atNumber()) return -1;
+  const start = pos;
+  const digits = scanNumber();
+  if (scannedInteger) return digits;
+  pos = start;
+  return -1;
 }
 
 /** Set by scanNumber: the number had neither a fraction nor an exponent, and its value when it has at most 16 digits. */

@@ -41,8 +41,8 @@ const RETRY = { initialRetryTime: 300, maxRetryTime: 10000, retries: 10, restart
  * requests keep RETRY.
  */
 const CLUSTER_RETRY = { initialRetryTime: 300, maxRetryTime: 1000, retries: 2 };
-/** How long the last user's `release` waits for the producers to disconnect. */
-const RELEASE_WAIT_MS = 2000;
+/** How long the last user's `release` waits for the producers to disconnect (a closing node counts on it). */
+export const RELEASE_WAIT_MS = 2000;
 const LOG_LEVELS: Record<number, LogLevel> = { 1: 'error', 2: 'warn', 4: 'info', 5: 'debug' };
 
 /** Parses a broker list: `host:port` entries separated by commas or white space. */
