@@ -18,11 +18,11 @@
  *      <div data-sk-include="aggregates"></div>      aggregate checklist
  *      <div data-sk-duration="size" data-sk-icon="fa-arrows-h"></div>   number + unit select for `size`/`sizeUnits`
  *      <div data-sk-typed="keyProp" data-sk-icon="fa-key"></div>       TypedInput `keyProp` with its type in `keyPropType`
-    <div data-sk-number="batchSize" data-sk-icon="fa-cubes" data-sk-unit="label.lines"></div>   a number, a unit after it
-    <div data-sk-select="acks" data-sk-icon="fa-check" data-sk-options="all,leader,none"></div>    option texts `acks.<option>`
-        (`data-sk-texts="format"`: texts `format.<option>`)
-    <div data-sk-checkbox="batch" data-sk-icon="fa-th-list"></div>  a checkbox labelled `label.batch`
-    <div data-sk-text="topic" data-sk-icon="fa-tasks" data-sk-placeholder="placeholder.topic"></div>   a text field
+ *      <div data-sk-number="batchSize" data-sk-icon="fa-cubes" data-sk-unit="label.lines"></div>   a number, a unit after it
+ *      <div data-sk-select="acks" data-sk-icon="fa-check" data-sk-options="all,leader,none"></div>    option texts `acks.<option>`
+ *          (`data-sk-texts="format"`: texts `format.<option>`)
+ *      <div data-sk-checkbox="batch" data-sk-icon="fa-th-list"></div>  a checkbox labelled `label.batch`
+ *      <div data-sk-text="topic" data-sk-icon="fa-tasks" data-sk-placeholder="placeholder.topic"></div>   a text field
  *    `expandTemplate(type)` replaces them once, when the node type is registered, so the fields exist before
  *    Node-RED fills them in and validates them. Snippet texts are catalog keys in the node's own namespace,
  *    so every catalog that uses a snippet defines its keys;
